@@ -1,0 +1,146 @@
+"""The `rollout-tui` command: parse, call the store or engine, print. Errors are one line on stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rollout_tui.domain.projection import ReplayError, RolloutProjection
+from rollout_tui.errors import BadInputError, ExitCode, RolloutError
+from rollout_tui.store.log import EventLog
+from rollout_tui.store.replay import replay as replay_log
+from rollout_tui.store.verify import verify as verify_log
+
+DEFAULT_DB = Path("state") / "rollout.db"
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_DB,
+    envvar="ROLLOUT_TUI_DB",
+    show_default=True,
+    help="The event log (SQLite file).",
+)
+rollout_option = click.option("--rollout", "rollout_id", help="Rollout id (default: the newest in the log).")
+
+
+def _print_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, sort_keys=False))
+
+
+def _summary(fold: RolloutProjection) -> str:
+    status = fold.status_json()
+    lines = [
+        f"rollout {status['rollout_id']}: {status['phase']} ({status['stage']}) as of seq {status['seq']}"
+        + (f", {status['at']}" if status["at"] else ""),
+    ]
+    for fleet, states in status["fleets"].items():
+        shown = ", ".join(f"{n} {state}" for state, n in states.items() if n) or "no hosts"
+        lines.append(f"  {fleet} fleet: {shown}")
+    gate = status["gate"]
+    lines.append(f"  gate: {gate['state']}" + (f" ({gate['reason']})" if gate["reason"] else ""))
+    lines.append(f"  warnings/min: {status['warnings_per_minute']:.1f}")
+    if status["apps"] is not None:
+        lines.append(f"  apps: {status['apps']['healthy']} healthy, {status['apps']['corrupted']} corrupted")
+    if fold.pause_reason:
+        lines.append(f"  paused: {fold.pause_reason}")
+    return "\n".join(lines)
+
+
+def _replay(db_path: Path, rollout_id: str | None, at: int | None) -> RolloutProjection:
+    with EventLog(db_path, readonly=True) as log:
+        try:
+            fold = replay_log(log, rollout_id, at=at)
+        except ReplayError as err:
+            raise BadInputError(f"{db_path}: illegal event at {err}; run `rollout-tui verify`") from err
+    for type_name, count in fold.skipped.items():
+        click.echo(f"warning: skipped {count} event(s) of unknown type {type_name}", err=True)
+    return fold
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rollout_tui")
+def cli() -> None:
+    """Replace a fleet of worker hosts without taking production down.
+
+    Every fact and decision is an event in an append-only SQLite log; status, replay and verify read it.
+
+    Exit codes: 0 ok or completed, 2 bad input, 3 aborted, 4 provider failure, 5 lease held by another
+    engine, 130 interrupted.
+    """
+
+
+@cli.command()
+@db_option
+@rollout_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def status(db_path: Path, rollout_id: str | None, as_json: bool) -> None:
+    """Show where a rollout stands, from the log."""
+    fold = _replay(db_path, rollout_id, None)
+    if as_json:
+        _print_json(fold.status_json())
+    else:
+        click.echo(_summary(fold))
+
+
+@cli.command()
+@db_option
+@rollout_option
+@click.option("--at", "at", type=click.IntRange(min=0), help="Show the state as of this seq.")
+@click.option("--headless", is_flag=True, help="Print the state instead of opening the TUI.")
+@click.option("--json", "as_json", is_flag=True, help="With --headless: print one JSON object.")
+def replay(db_path: Path, rollout_id: str | None, at: int | None, headless: bool, as_json: bool) -> None:
+    """Rebuild a past rollout's state as of any seq."""
+    fold = _replay(db_path, rollout_id, at)
+    if as_json:
+        _print_json(fold.status_json())
+    else:
+        click.echo(_summary(fold))
+
+
+@cli.command()
+@db_option
+def verify(db_path: Path) -> None:
+    """Check a log: gap-free seq, per-stream versions, legal transitions, valid JSON."""
+    with EventLog(db_path, readonly=True) as log:
+        report = verify_log(log)
+    for type_name, count in report.skipped.items():
+        click.echo(f"warning: {count} event(s) of unknown type {type_name} kept and skipped", err=True)
+    if not report.ok:
+        first = report.problems[0]
+        more = len(report.problems) - 1
+        raise BadInputError(f"{db_path}: {first}" + (f" (and {more} more problem(s))" if more else ""))
+    click.echo(f"{db_path}: ok, {report.events} events, {report.rollouts} rollout(s)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; turn every expected failure into one line on stderr and a documented exit code."""
+    debug = bool(os.environ.get("ROLLOUT_TUI_DEBUG"))
+    try:
+        code = cli.main(args=argv, prog_name="rollout-tui", standalone_mode=False)
+    except RolloutError as err:
+        click.echo(f"rollout-tui: {err}", err=True)
+        sys.exit(int(err.code))
+    except click.exceptions.Exit as exit_:
+        sys.exit(exit_.exit_code)
+    except click.ClickException as err:
+        click.echo(f"rollout-tui: {err.format_message()} (see --help)", err=True)
+        sys.exit(int(ExitCode.BAD_INPUT))
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("rollout-tui: interrupted", err=True)
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except Exception as err:  # the promise is: never a traceback, unless asked for
+        if debug:
+            raise
+        click.echo(
+            f"rollout-tui: internal error: {type(err).__name__}: {err} (ROLLOUT_TUI_DEBUG=1 shows more)",
+            err=True,
+        )
+        sys.exit(1)
+    sys.exit(int(code or 0))

@@ -1,0 +1,329 @@
+"""Fold a rollout's events into its state: fleets, hosts, gate, signals, operator commands.
+
+`RolloutProjection.apply` is the only way state changes, live or in replay, so the state at any seq is the
+fold of the events up to it. An event whose transition is illegal raises `ReplayError` naming its seq; an
+event type this version does not know is counted in `skipped` and otherwise ignored.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from typing import Any
+
+from rollout_tui.domain.events import OPERATOR_TYPES, Event, EventType
+from rollout_tui.domain.host import TRIGGER_OF_EVENT, Fleet, Host, HostState, IllegalTransitionError, fire
+from rollout_tui.domain.rollout import Phase, RolloutStatus
+
+
+class GateState(StrEnum):
+    """The warning gate: open lets drains through, blocked clears itself, hold needs an operator."""
+
+    OPEN = "open"
+    BLOCKED = "blocked"
+    HOLD = "hold"
+
+
+class ReplayError(Exception):
+    """An event that cannot be applied where it stands in the log."""
+
+    def __init__(self, seq: int, message: str) -> None:
+        super().__init__(f"seq {seq}: {message}")
+        self.seq = seq
+        """The seq of the offending event."""
+        self.detail = message
+        """What is wrong with it."""
+
+
+def _empty_counts() -> dict[str, dict[str, int]]:
+    return {fleet.value: {state.value: 0 for state in HostState} for fleet in Fleet}
+
+
+class RolloutProjection:
+    """The state of one rollout as of `seq`."""
+
+    def __init__(self, rollout_id: str | None = None) -> None:
+        self.rollout_id = rollout_id
+        """The rollout folded here; None takes the first one seen."""
+        self.seq = 0
+        """The last applied seq."""
+        self.at: str | None = None
+        """Event time of the last applied event."""
+        self.plan: dict[str, Any] | None = None
+        """The plan the rollout was started with, as recorded in `RolloutPlanned`."""
+        self.status = RolloutStatus()
+        """The rollout machine's model."""
+        self.stage = "planned"
+        """What the engine is doing: boot, wait_healthy, drain, terminate, done."""
+        self.started_at: str | None = None
+        """Event time the rollout started."""
+        self.finished_at: str | None = None
+        """Event time it completed or was aborted."""
+        self.hosts: dict[str, Host] = {}
+        """Every host of both fleets by id."""
+        self.counts = _empty_counts()
+        """Hosts per fleet per state, kept in step with `hosts`."""
+        self.gate_state = GateState.OPEN
+        """Where the gate stands."""
+        self.gate_reason: str | None = None
+        """Why the gate is not open, in words with the numbers."""
+        self.gate_numbers: dict[str, Any] = {}
+        """The data of the last gate decision."""
+        self.baseline: dict[str, Any] | None = None
+        """The warning baseline measured before draining."""
+        self.warnings_per_minute = 0.0
+        """The warning rate last observed."""
+        self.peak_warnings_per_minute = 0.0
+        """The highest warning rate observed so far."""
+        self.apps: dict[str, int] | None = None
+        """Healthy and corrupted apps, where the provider knows them."""
+        self.fingerprints: list[list[Any]] = []
+        """Top warning fingerprints of the last observation: [fingerprint, count]."""
+        self.signals_readable = True
+        """False while the provider cannot read signals."""
+        self.boots_requested = 0
+        """Hosts the engine has asked the provider to boot."""
+        self.last_deferral: dict[str, Any] | None = None
+        """The last budget refusal: which limit, its value."""
+        self.pause_reason: str | None = None
+        """Why the rollout is paused."""
+        self.handled_command_seq = 0
+        """The highest operator command seq the engine has answered."""
+        self.commands: list[Event] = []
+        """Operator commands in log order."""
+        self.lease: dict[str, Any] | None = None
+        """The engine lease: holder and expiry, or None when released."""
+        self.throttled = 0
+        """API throttling events recorded."""
+        self.provider_errors = 0
+        """Provider errors recorded."""
+        self.skipped: Counter[str] = Counter()
+        """Unknown event types skipped, by type."""
+        self._handlers: dict[str, Callable[[Event], None]] = {
+            EventType.ROLLOUT_PLANNED: self._planned,
+            EventType.ROLLOUT_STARTED: self._started,
+            EventType.STAGE_CHANGED: self._stage_changed,
+            EventType.ROLLOUT_PAUSED: self._paused,
+            EventType.ROLLOUT_RESUMED: self._resumed,
+            EventType.ROLLOUT_COMPLETED: self._completed,
+            EventType.ROLLOUT_ABORTED: self._aborted,
+            EventType.BOOT_REQUESTED: self._boot_requested,
+            EventType.DRAIN_DEFERRED: self._drain_deferred,
+            EventType.HOST_DISCOVERED: self._host_created,
+            EventType.HOST_BOOTED: self._host_created,
+            EventType.BASELINE_MEASURED: self._baseline,
+            EventType.SIGNALS_OBSERVED: self._signals,
+            EventType.SIGNALS_UNREADABLE: self._signals_unreadable,
+            EventType.GATE_BLOCKED: self._gate_closed,
+            EventType.GATE_HELD: self._gate_closed,
+            EventType.GATE_CLEARED: self._gate_opened,
+            EventType.GATE_OVERRIDDEN: self._gate_opened,
+            EventType.API_THROTTLED: self._throttled,
+            EventType.PROVIDER_ERROR: self._provider_error,
+            EventType.LEASE_ACQUIRED: self._lease,
+            EventType.LEASE_RENEWED: self._lease,
+            EventType.LEASE_RELEASED: self._lease_released,
+        }
+        for event_type in TRIGGER_OF_EVENT:
+            self._handlers[event_type] = self._host_moved
+        for event_type in OPERATOR_TYPES:
+            self._handlers[event_type] = self._command
+
+    # -- folding -------------------------------------------------------------------------------------
+
+    def apply(self, event: Event) -> None:
+        """Fold one event in; raise `ReplayError` if it cannot legally happen here."""
+        if self.rollout_id is None:
+            self.rollout_id = event.rollout_id
+        elif event.rollout_id != self.rollout_id:
+            return
+        handler = self._handlers.get(event.type)
+        if handler is None:
+            self.skipped[event.type] += 1
+        else:
+            try:
+                handler(event)
+            except IllegalTransitionError as err:
+                raise ReplayError(event.seq, str(err)) from err
+            except (KeyError, TypeError, ValueError) as err:
+                raise ReplayError(event.seq, f"{event.type} has malformed data: {err!r}") from err
+        command_seq = event.data.get("command_seq")
+        if isinstance(command_seq, int) and command_seq > self.handled_command_seq:
+            self.handled_command_seq = command_seq
+        self.seq = event.seq
+        self.at = event.at
+
+    def apply_all(self, events: Iterable[Event]) -> RolloutProjection:
+        """Fold many events in, in order; returns self."""
+        for event in events:
+            self.apply(event)
+        return self
+
+    def _planned(self, event: Event) -> None:
+        if self.plan is not None:
+            raise IllegalTransitionError("rollout was already planned")
+        self.plan = event.data["plan"]
+
+    def _started(self, event: Event) -> None:
+        self.status.fire("start")
+        self.started_at = event.at
+
+    def _stage_changed(self, event: Event) -> None:
+        self.stage = str(event.data["stage"])
+
+    def _paused(self, event: Event) -> None:
+        self.status.fire("pause")
+        self.pause_reason = event.data.get("reason")
+
+    def _resumed(self, event: Event) -> None:
+        self.status.fire("resume")
+        self.pause_reason = None
+        if self.gate_state is not GateState.OPEN:
+            self.status.fire("block")
+
+    def _completed(self, event: Event) -> None:
+        self.status.fire("complete")
+        self.stage = "done"
+        self.finished_at = event.at
+
+    def _aborted(self, event: Event) -> None:
+        self.status.fire("abort")
+        self.finished_at = event.at
+
+    def _boot_requested(self, event: Event) -> None:
+        self.boots_requested += int(event.data["count"])
+
+    def _drain_deferred(self, event: Event) -> None:
+        self.last_deferral = event.data
+
+    def _host_created(self, event: Event) -> None:
+        host_id = str(event.data["host_id"])
+        if host_id in self.hosts:
+            raise IllegalTransitionError(f"host {host_id} already exists")
+        fleet = str(event.data["fleet"])
+        if fleet not in self.counts:
+            raise IllegalTransitionError(f"host {host_id} is in unknown fleet {fleet!r}")
+        if event.type == EventType.HOST_BOOTED:
+            state = HostState.BOOTING.value
+        else:
+            state = str(event.data.get("state", HostState.HEALTHY))
+            if state not in (HostState.HEALTHY, HostState.UNHEALTHY):
+                raise IllegalTransitionError(f"host {host_id} cannot be discovered {state}")
+        host = Host(host_id, fleet, state, event.at, int(event.data.get("apps", 0)))
+        self.hosts[host_id] = host
+        self.counts[fleet][state] += 1
+
+    def _host_moved(self, event: Event) -> None:
+        host_id = str(event.data["host_id"])
+        host = self.hosts.get(host_id)
+        if host is None:
+            raise IllegalTransitionError(f"{event.type} for unknown host {host_id}")
+        before = host.state
+        fire(host, TRIGGER_OF_EVENT[event.type])
+        counts = self.counts[host.fleet]
+        counts[before] -= 1
+        counts[host.state] += 1
+        host.since = event.at
+        if "apps" in event.data:
+            host.apps = int(event.data["apps"])
+
+    def _baseline(self, event: Event) -> None:
+        self.baseline = event.data
+
+    def _signals(self, event: Event) -> None:
+        self.signals_readable = True
+        rate = float(event.data.get("warnings_per_minute", 0.0))
+        self.warnings_per_minute = rate
+        self.peak_warnings_per_minute = max(self.peak_warnings_per_minute, rate)
+        apps = event.data.get("apps")
+        if apps is not None:
+            self.apps = {"healthy": int(apps["healthy"]), "corrupted": int(apps["corrupted"])}
+        self.fingerprints = list(event.data.get("fingerprints", []))
+
+    def _signals_unreadable(self, event: Event) -> None:
+        self.signals_readable = False
+
+    def _gate_closed(self, event: Event) -> None:
+        self.gate_state = GateState.HOLD if event.type == EventType.GATE_HELD else GateState.BLOCKED
+        self.gate_reason = str(event.data.get("reason", event.type))
+        self.gate_numbers = event.data
+        if self.status.state == Phase.RUNNING:
+            self.status.fire("block")
+
+    def _gate_opened(self, event: Event) -> None:
+        if self.gate_state is GateState.OPEN and event.type == EventType.GATE_CLEARED:
+            raise IllegalTransitionError("gate cleared while it was open")
+        self.gate_state = GateState.OPEN
+        self.gate_reason = None
+        self.gate_numbers = event.data
+        if self.status.state == Phase.BLOCKED:
+            self.status.fire("unblock")
+
+    def _throttled(self, event: Event) -> None:
+        self.throttled += 1
+
+    def _provider_error(self, event: Event) -> None:
+        self.provider_errors += 1
+
+    def _command(self, event: Event) -> None:
+        self.commands.append(event)
+
+    def _lease(self, event: Event) -> None:
+        self.lease = {"holder": event.data["holder"], "expires_at": event.data["expires_at"]}
+
+    def _lease_released(self, event: Event) -> None:
+        self.lease = None
+
+    # -- queries -------------------------------------------------------------------------------------
+
+    @property
+    def phase(self) -> str:
+        """The rollout machine's state."""
+        return self.status.state
+
+    def pending_commands(self) -> list[Event]:
+        """Operator commands the engine has not answered yet, oldest first."""
+        return [c for c in self.commands if c.seq > self.handled_command_seq]
+
+    def hosts_in(self, fleet: str, *states: str) -> list[Host]:
+        """Hosts of `fleet` in any of `states`, in the order they appeared."""
+        return [h for h in self.hosts.values() if h.fleet == fleet and h.state in states]
+
+    def status_json(self) -> dict[str, Any]:
+        """The object `status --json` and `replay --json` print (DESIGN.md)."""
+        return {
+            "rollout_id": self.rollout_id,
+            "phase": self.phase,
+            "stage": self.stage,
+            "seq": self.seq,
+            "at": self.at,
+            "fleets": {fleet: dict(states) for fleet, states in self.counts.items()},
+            "gate": {"state": self.gate_state.value, "reason": self.gate_reason},
+            "warnings_per_minute": self.warnings_per_minute,
+            "apps": dict(self.apps) if self.apps is not None else None,
+        }
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything the fold knows, as plain values: equal folds give equal dicts."""
+        return {
+            **self.status_json(),
+            "plan": self.plan,
+            "hosts": {h.host_id: h.as_dict() for h in self.hosts.values()},
+            "gate_numbers": self.gate_numbers,
+            "baseline": self.baseline,
+            "fingerprints": self.fingerprints,
+            "peak_warnings_per_minute": self.peak_warnings_per_minute,
+            "signals_readable": self.signals_readable,
+            "boots_requested": self.boots_requested,
+            "last_deferral": self.last_deferral,
+            "pause_reason": self.pause_reason,
+            "handled_command_seq": self.handled_command_seq,
+            "commands": [c.seq for c in self.commands],
+            "lease": self.lease,
+            "throttled": self.throttled,
+            "provider_errors": self.provider_errors,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "skipped": dict(self.skipped),
+        }

@@ -1,0 +1,1 @@
+"""The rollout loop: plans, decisions, provider calls, events; operator commands; the lease."""

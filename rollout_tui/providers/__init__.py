@@ -1,0 +1,1 @@
+"""Where hosts and signals come from: the simulator and AWS, behind one Protocol."""

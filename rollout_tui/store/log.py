@@ -1,0 +1,310 @@
+"""The append-only SQLite event log.
+
+One file, WAL mode. The database enforces what the log promises: triggers abort UPDATE and DELETE and any
+INSERT that would reuse a seq or a (stream, version); `UNIQUE(stream, version)` is the optimistic-concurrency
+check; `CHECK(json_valid(data))` keeps payloads JSON. The file carries an application id and a schema version,
+so a foreign or newer file is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from rollout_tui.domain.events import Event, NewEvent
+from rollout_tui.errors import BadInputError, RolloutError
+
+APPLICATION_ID = 0x524F4C54  # "ROLT"
+SCHEMA_VERSION = 1
+
+_SCHEMA = f"""
+CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    rollout_id TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    type TEXT NOT NULL,
+    at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    data TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),
+    UNIQUE (stream, version)
+);
+CREATE INDEX events_rollout ON events (rollout_id, seq);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;
+CREATE TRIGGER events_no_replace_seq BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq)
+BEGIN SELECT RAISE(ABORT, 'events are append-only: seq already used'); END;
+CREATE TRIGGER events_no_replace_version BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE stream = NEW.stream AND version = NEW.version)
+BEGIN SELECT RAISE(ABORT, 'stream version already used'); END;
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');
+PRAGMA application_id = {APPLICATION_ID};
+PRAGMA user_version = {SCHEMA_VERSION};
+"""
+
+_COLUMNS = "seq, rollout_id, stream, version, type, at, recorded_at, actor, data"
+_INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+class ConcurrencyError(RolloutError):
+    """Another writer appended to the stream first: the expected version is taken."""
+
+
+class LogFormatError(BadInputError):
+    """The file is not a rollout_tui event log this version can use."""
+
+
+def utc_now() -> str:
+    """Wall-clock time, ISO 8601 UTC."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _row_to_event(row: Sequence[object]) -> Event:
+    seq, rollout_id, stream, version, type_, at, recorded_at, actor, data = row
+    return Event(
+        seq,  # type: ignore[arg-type]
+        rollout_id,  # type: ignore[arg-type]
+        stream,  # type: ignore[arg-type]
+        version,  # type: ignore[arg-type]
+        type_,  # type: ignore[arg-type]
+        at,  # type: ignore[arg-type]
+        recorded_at,  # type: ignore[arg-type]
+        actor,  # type: ignore[arg-type]
+        json.loads(data),  # type: ignore[arg-type]
+    )
+
+
+class EventLog:
+    """An open event log. Use one per thread: a connection belongs to the thread that opened it."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        readonly: bool = False,
+        create: bool = True,
+        clock: Callable[[], str] = utc_now,
+        busy_timeout_ms: int = 10_000,
+    ) -> None:
+        self.path = str(path)
+        """Where the log lives; `:memory:` for a private in-memory log."""
+        self.readonly = readonly
+        """True when opened for reading only: nothing can be written."""
+        self._clock = clock
+        memory = self.path == ":memory:"
+        if not memory:
+            exists = Path(self.path).exists()
+            if not exists and (readonly or not create):
+                raise LogFormatError(f"no event log at {self.path}")
+            if exists and Path(self.path).is_dir():
+                raise LogFormatError(f"{self.path} is a directory, not an event log")
+            if not exists:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if readonly and not memory:
+                uri = f"file:{Path(self.path).resolve()}?mode=ro"
+                conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout_ms / 1000)
+            else:
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=busy_timeout_ms / 1000)
+            self.conn = conn
+            """The raw connection (autocommit; transactions are explicit)."""
+            self.db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+            """The sqlite-utils view of the same connection."""
+            conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+            self._check_or_create()
+        except sqlite3.DatabaseError as err:
+            self._close_quietly()
+            raise LogFormatError(f"{self.path} is not a usable SQLite event log ({err})") from err
+
+    def _close_quietly(self) -> None:
+        conn = getattr(self, "conn", None)
+        if conn is not None:
+            conn.close()
+
+    def _check_or_create(self) -> None:
+        conn = self.conn
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        if app_id == 0 and not tables:
+            if self.readonly:
+                raise LogFormatError(f"{self.path} is an empty database, not an event log")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # a second process may have created it meanwhile
+                if conn.execute("PRAGMA application_id").fetchone()[0] == 0:
+                    for statement in _SCHEMA.split(";\n"):
+                        if statement.strip():
+                            conn.execute(statement)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            app_id, version = APPLICATION_ID, SCHEMA_VERSION
+        if app_id != APPLICATION_ID:
+            raise LogFormatError(f"{self.path} is a SQLite database but not a rollout_tui event log")
+        if version > SCHEMA_VERSION:
+            raise LogFormatError(
+                f"{self.path} has schema version {version}, newer than this rollout_tui understands "
+                f"({SCHEMA_VERSION}): upgrade rollout_tui"
+            )
+        if "events" not in tables and tables:
+            raise LogFormatError(f"{self.path} has no events table")
+        if not self.readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------------------
+
+    def append(self, event: NewEvent) -> Event:
+        """Append one event durably; raise `ConcurrencyError` if its version is taken."""
+        return self.append_batch([event])[0]
+
+    def append_batch(self, events: Sequence[NewEvent]) -> list[Event]:
+        """Append events atomically, in order: all of them or none."""
+        if self.readonly:
+            raise RolloutError(f"{self.path} is open read-only")
+        if not events:
+            return []
+        conn = self.conn
+        recorded_at = self._clock()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+            next_version: dict[str, int] = {}
+            rows: list[tuple[object, ...]] = []
+            appended: list[Event] = []
+            for new in events:
+                seq += 1
+                version = new.version
+                if version is None:
+                    version = next_version.get(new.stream)
+                    if version is None:
+                        version = (
+                            1
+                            + conn.execute(
+                                "SELECT coalesce(max(version), 0) FROM events WHERE stream = ?", (new.stream,)
+                            ).fetchone()[0]
+                        )
+                next_version[new.stream] = version + 1
+                data = json.dumps(new.data, separators=(",", ":"), sort_keys=True)
+                rows.append(
+                    (seq, new.rollout_id, new.stream, version, new.type, new.at, recorded_at, new.actor, data)
+                )
+                appended.append(
+                    Event(
+                        seq,
+                        new.rollout_id,
+                        new.stream,
+                        version,
+                        new.type,
+                        new.at,
+                        recorded_at,
+                        new.actor,
+                        json.loads(data),
+                    )
+                )
+            conn.executemany(_INSERT, rows)
+            conn.execute("COMMIT")
+        except sqlite3.IntegrityError as err:
+            conn.execute("ROLLBACK")
+            if "version" in str(err):
+                raise ConcurrencyError(
+                    "another writer appended to the same stream first (stream version already used)"
+                ) from err
+            raise RolloutError(f"event log refused the append: {err}") from err
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return appended
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def last_seq(self) -> int:
+        """The seq of the newest event, 0 for an empty log."""
+        return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+
+    def stream_version(self, stream: str) -> int:
+        """The current version of `stream`, 0 if it has no events."""
+        row = self.conn.execute("SELECT coalesce(max(version), 0) FROM events WHERE stream = ?", (stream,))
+        return int(row.fetchone()[0])
+
+    def read(
+        self,
+        *,
+        after: int = 0,
+        upto: int | None = None,
+        rollout_id: str | None = None,
+        stream: str | None = None,
+    ) -> Iterator[Event]:
+        """Events with seq > `after` (and <= `upto`), oldest first, optionally of one rollout or stream."""
+        where = ["seq > ?"]
+        params: list[object] = [after]
+        if upto is not None:
+            where.append("seq <= ?")
+            params.append(upto)
+        if rollout_id is not None:
+            where.append("rollout_id = ?")
+            params.append(rollout_id)
+        if stream is not None:
+            where.append("stream = ?")
+            params.append(stream)
+        cursor = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY seq", params
+        )
+        cursor.arraysize = 1000
+        while batch := cursor.fetchmany():
+            yield from map(_row_to_event, batch)
+
+    def follow(
+        self,
+        *,
+        after: int = 0,
+        rollout_id: str | None = None,
+        wait: Callable[[], bool],
+    ) -> Iterator[Event]:
+        """Yield events as they are appended, by any process; `wait()` sleeps and returns False to stop."""
+        while True:
+            for event in self.read(after=after, rollout_id=rollout_id):
+                after = event.seq
+                yield event
+            if not wait():
+                return
+
+    def rollout_ids(self) -> list[str]:
+        """Rollouts in the log, oldest first."""
+        rows = self.conn.execute(
+            "SELECT rollout_id FROM events WHERE type = 'RolloutPlanned' ORDER BY seq"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def latest_rollout_id(self) -> str | None:
+        """The rollout planned last, or None for an empty log."""
+        ids = self.rollout_ids()
+        return ids[-1] if ids else None
+
+    def raw_rows(self) -> Iterable[tuple[object, ...]]:
+        """Every row as stored, without parsing `data` (for `verify`)."""
+        return self.conn.execute(f"SELECT {_COLUMNS} FROM events ORDER BY seq")

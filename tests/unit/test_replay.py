@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rollout_tui.domain.projection import RolloutProjection
+from rollout_tui.store.log import EventLog
+from rollout_tui.store.replay import replay
+from tests.factories import random_legal_events
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), hosts=st.integers(1, 40), steps=st.integers(0, 300))
+def test_replay_to_every_seq_equals_the_state_built_while_appending(
+    seed: int, hosts: int, steps: int
+) -> None:
+    with EventLog(":memory:") as log:
+        live = RolloutProjection()
+        states_while_appending = {}
+        for new in random_legal_events(seed, hosts, steps):
+            live.apply(log.append(new))
+            states_while_appending[live.seq] = live.state_dict()
+        for seq in range(1, log.last_seq() + 1, max(1, log.last_seq() // 25)):
+            assert replay(log, at=seq).state_dict() == states_while_appending[seq]
+        assert replay(log).state_dict() == live.state_dict()
+
+
+def test_replay_at_zero_is_the_empty_rollout() -> None:
+    with EventLog(":memory:") as log:
+        log.append_batch(list(random_legal_events(1, 5, 20)))
+        assert replay(log, at=0).seq == 0
+        assert replay(log, at=0).phase == "planned"
