@@ -5,13 +5,21 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from rollout_tui.domain.projection import ReplayError, RolloutProjection
+from rollout_tui.domain.rollout import FINAL_PHASES
+from rollout_tui.engine.commands import COMMANDS, send_command
+from rollout_tui.engine.dryrun import dry_run
+from rollout_tui.engine.engine import Engine
+from rollout_tui.engine.plan import Plan, load_plan
+from rollout_tui.engine.session import resume_rollout, start_rollout
 from rollout_tui.errors import BadInputError, ExitCode, RolloutError
+from rollout_tui.headless import HeadlessOutput, summary_line
 from rollout_tui.store.log import EventLog
 from rollout_tui.store.replay import replay as replay_log
 from rollout_tui.store.verify import verify as verify_log
@@ -117,6 +125,97 @@ def verify(db_path: Path) -> None:
         more = len(report.problems) - 1
         raise BadInputError(f"{db_path}: {first}" + (f" (and {more} more problem(s))" if more else ""))
     click.echo(f"{db_path}: ok, {report.events} events, {report.rollouts} rollout(s)")
+
+
+def _engine_for(log: EventLog, plan: Plan, on_event: Any, speed: float) -> Engine:
+    """Resume the newest rollout of this plan if it is unfinished; otherwise start a new one."""
+    rollout_id = log.latest_rollout_id()
+    if rollout_id is not None:
+        fold = _replay_open(log, rollout_id)
+        if fold.phase not in FINAL_PHASES:
+            recorded = (fold.plan or {}).get("name")
+            if recorded != plan.name:
+                raise BadInputError(
+                    f"rollout {rollout_id} (plan {recorded}) is unfinished in {log.path}: "
+                    "finish or abort it first, or use another --db"
+                )
+            click.echo(f"resuming rollout {rollout_id} from seq {fold.seq}", err=True)
+            return resume_rollout(log, rollout_id, speed=speed, on_event=on_event)
+    return start_rollout(plan, log, speed=speed, on_event=on_event)
+
+
+def _replay_open(log: EventLog, rollout_id: str) -> RolloutProjection:
+    try:
+        return replay_log(log, rollout_id)
+    except ReplayError as err:
+        raise BadInputError(f"{log.path}: illegal event at {err}; run `rollout-tui verify`") from err
+
+
+def _run(plan_ref: str, db_path: Path, *, headless: bool, as_json: bool, dry: bool) -> int:
+    plan = load_plan(plan_ref)
+    if dry:
+        click.echo(dry_run(plan))
+        return ExitCode.OK
+    with EventLog(db_path) as log:
+        tty = sys.stdout.isatty()
+        with HeadlessOutput(sys.stdout, as_json=as_json, tty=tty) as output:
+            engine = _engine_for(log, plan, output.on_event, speed=0.0)
+            code = engine.run(after_tick=output.tick)
+        if not as_json:
+            click.echo(summary_line(engine.projection))
+        return code
+
+
+@cli.command()
+@click.argument("plan")
+@db_option
+@click.option("--headless", is_flag=True, help="Run without the TUI.")
+@click.option("--json", "as_json", is_flag=True, help="With --headless: print each event as a JSON line.")
+@click.option(
+    "--dry-run", "dry", is_flag=True, help="Print the batches and budget it would use; touch nothing."
+)
+def run(plan: str, db_path: Path, headless: bool, as_json: bool, dry: bool) -> int:
+    """Run a rollout: PLAN is a TOML file or a built-in plan name.
+
+    An unfinished rollout of the same plan in the log is resumed from where the log left off.
+    """
+    return _run(plan, db_path, headless=headless, as_json=as_json, dry=dry)
+
+
+@cli.command()
+@click.option("--headless", is_flag=True, help="Run without the TUI.")
+@click.option("--json", "as_json", is_flag=True, help="With --headless: print each event as a JSON line.")
+def demo(headless: bool, as_json: bool) -> int:
+    """Rehearse the outage on the simulator with the gate on (`outage-guarded`), in a new log under state/."""
+    db_path = DEFAULT_DB.parent / f"demo-{datetime.now(UTC):%Y%m%d-%H%M%S}.db"
+    click.echo(f"demo log: {db_path}", err=True)
+    return _run("outage-guarded", db_path, headless=headless, as_json=as_json, dry=False)
+
+
+def _command(name: str, help_text: str, needs_reason: bool = False) -> None:
+    @cli.command(name=name, help=help_text)
+    @db_option
+    @rollout_option
+    @click.option(
+        "--reason",
+        default="",
+        help="Why (recorded with the command)." + (" Required." if needs_reason else ""),
+    )
+    def command(db_path: Path, rollout_id: str | None, reason: str) -> None:
+        with EventLog(db_path, create=False) as log:
+            event = send_command(log, name, rollout_id=rollout_id, reason=reason)
+        click.echo(
+            f"{event.type} recorded at seq {event.seq} for {event.rollout_id}; the engine answers next tick"
+        )
+
+
+_command("pause", "Pause the rollout: no boots, drains or terminations until resumed.")
+_command("resume", "Resume a paused rollout.")
+_command("abort", "Abort the rollout: the engine stops and leaves hosts as they are.")
+_command("approve", "Approve a held gate so draining may go on.")
+_command("override", "Open a blocked gate despite the signals; --reason is required.", needs_reason=True)
+_command("step", "In manual mode, allow the next drain step.")
+assert set(COMMANDS) == {"pause", "resume", "abort", "approve", "override", "step"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -52,6 +52,7 @@ class EventType(StrEnum):
     OPERATOR_APPROVED = "OperatorApproved"
     OPERATOR_OVERRODE = "OperatorOverrode"
     OPERATOR_STEPPED = "OperatorStepped"
+    COMMAND_REJECTED = "CommandRejected"
     # engine lease
     LEASE_ACQUIRED = "LeaseAcquired"
     LEASE_RENEWED = "LeaseRenewed"

@@ -83,13 +83,25 @@ class RolloutProjection:
         self.signals_readable = True
         """False while the provider cannot read signals."""
         self.boots_requested = 0
-        """Hosts the engine has asked the provider to boot."""
+        """Hosts the engine has asked the provider to boot, replacements included."""
+        self.new_desired = 0
+        """The new fleet's desired size last asked of the provider."""
+        self.replacements = 0
+        """Boots that replaced failed hosts."""
+        self.drain_steps = 0
+        """Drain steps (batches) started."""
+        self.gate_streak = 0
+        """Consecutive good readings while blocked (hysteresis), as last recorded."""
+        self.gate_since: str | None = None
+        """Event time the gate last closed."""
+        self.gate_suppressed_until: str | None = None
+        """Until when an operator override or approval keeps the gate from closing."""
         self.last_deferral: dict[str, Any] | None = None
         """The last budget refusal: which limit, its value."""
         self.pause_reason: str | None = None
         """Why the rollout is paused."""
-        self.handled_command_seq = 0
-        """The highest operator command seq the engine has answered."""
+        self.handled_commands: set[int] = set()
+        """Seqs of operator commands the engine has answered (events carrying `command_seq`)."""
         self.commands: list[Event] = []
         """Operator commands in log order."""
         self.lease: dict[str, Any] | None = None
@@ -127,6 +139,8 @@ class RolloutProjection:
         }
         for event_type in TRIGGER_OF_EVENT:
             self._handlers[event_type] = self._host_moved
+        self._handlers[EventType.DRAIN_STARTED] = self._drain_started
+        self._handlers[EventType.COMMAND_REJECTED] = self._command_rejected
         for event_type in OPERATOR_TYPES:
             self._handlers[event_type] = self._command
 
@@ -149,8 +163,8 @@ class RolloutProjection:
             except (KeyError, TypeError, ValueError) as err:
                 raise ReplayError(event.seq, f"{event.type} has malformed data: {err!r}") from err
         command_seq = event.data.get("command_seq")
-        if isinstance(command_seq, int) and command_seq > self.handled_command_seq:
-            self.handled_command_seq = command_seq
+        if isinstance(command_seq, int):
+            self.handled_commands.add(command_seq)
         self.seq = event.seq
         self.at = event.at
 
@@ -193,6 +207,9 @@ class RolloutProjection:
 
     def _boot_requested(self, event: Event) -> None:
         self.boots_requested += int(event.data["count"])
+        self.new_desired = int(event.data["desired"])
+        if event.data.get("replaces"):
+            self.replacements += 1
 
     def _drain_deferred(self, event: Event) -> None:
         self.last_deferral = event.data
@@ -214,6 +231,11 @@ class RolloutProjection:
         self.hosts[host_id] = host
         self.counts[fleet][state] += 1
 
+    def _drain_started(self, event: Event) -> None:
+        if event.data.get("first_of_step"):
+            self.drain_steps += 1
+        self._host_moved(event)
+
     def _host_moved(self, event: Event) -> None:
         host_id = str(event.data["host_id"])
         host = self.hosts.get(host_id)
@@ -233,6 +255,7 @@ class RolloutProjection:
 
     def _signals(self, event: Event) -> None:
         self.signals_readable = True
+        self.gate_streak = int(event.data.get("good_streak", 0))
         rate = float(event.data.get("warnings_per_minute", 0.0))
         self.warnings_per_minute = rate
         self.peak_warnings_per_minute = max(self.peak_warnings_per_minute, rate)
@@ -248,6 +271,8 @@ class RolloutProjection:
         self.gate_state = GateState.HOLD if event.type == EventType.GATE_HELD else GateState.BLOCKED
         self.gate_reason = str(event.data.get("reason", event.type))
         self.gate_numbers = event.data
+        if self.gate_since is None or event.type == EventType.GATE_BLOCKED:
+            self.gate_since = event.at
         if self.status.state == Phase.RUNNING:
             self.status.fire("block")
 
@@ -256,7 +281,9 @@ class RolloutProjection:
             raise IllegalTransitionError("gate cleared while it was open")
         self.gate_state = GateState.OPEN
         self.gate_reason = None
+        self.gate_since = None
         self.gate_numbers = event.data
+        self.gate_suppressed_until = event.data.get("suppress_until")
         if self.status.state == Phase.BLOCKED:
             self.status.fire("unblock")
 
@@ -268,6 +295,9 @@ class RolloutProjection:
 
     def _command(self, event: Event) -> None:
         self.commands.append(event)
+
+    def _command_rejected(self, event: Event) -> None:
+        """Recorded for the operator; its `command_seq` marks the command answered."""
 
     def _lease(self, event: Event) -> None:
         self.lease = {"holder": event.data["holder"], "expires_at": event.data["expires_at"]}
@@ -284,7 +314,7 @@ class RolloutProjection:
 
     def pending_commands(self) -> list[Event]:
         """Operator commands the engine has not answered yet, oldest first."""
-        return [c for c in self.commands if c.seq > self.handled_command_seq]
+        return [c for c in self.commands if c.seq not in self.handled_commands]
 
     def hosts_in(self, fleet: str, *states: str) -> list[Host]:
         """Hosts of `fleet` in any of `states`, in the order they appeared."""
@@ -318,7 +348,13 @@ class RolloutProjection:
             "boots_requested": self.boots_requested,
             "last_deferral": self.last_deferral,
             "pause_reason": self.pause_reason,
-            "handled_command_seq": self.handled_command_seq,
+            "handled_commands": sorted(self.handled_commands),
+            "gate_streak": self.gate_streak,
+            "gate_since": self.gate_since,
+            "gate_suppressed_until": self.gate_suppressed_until,
+            "new_desired": self.new_desired,
+            "replacements": self.replacements,
+            "drain_steps": self.drain_steps,
             "commands": [c.seq for c in self.commands],
             "lease": self.lease,
             "throttled": self.throttled,

@@ -114,7 +114,7 @@ def test_gate_block_and_clear_move_the_rollout_and_keep_the_reason() -> None:
     fold.apply(ev(6, EventType.GATE_CLEARED))
     assert fold.phase == Phase.RUNNING
     assert fold.gate_state is GateState.OPEN
-    assert fold.handled_command_seq == 5
+    assert fold.handled_commands == {4, 5}
 
 
 def test_the_domain_imports_no_ui_cloud_or_database_library() -> None:

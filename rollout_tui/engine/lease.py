@@ -1,0 +1,122 @@
+"""The engine lease: one engine drives a rollout at a time.
+
+The lease is a stream in the log. Taking or renewing it appends the stream's next version explicitly, so two
+engines racing for it cannot both win: `UNIQUE(stream, version)` refuses the second (`ConcurrencyError`),
+which then reads who holds it and exits 5. Expiry is wall-clock time, so a crashed engine's lease lapses and
+another engine can take over and resume from the log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from rollout_tui.domain.events import EventType, NewEvent, lease_stream
+from rollout_tui.errors import LeaseHeldError
+from rollout_tui.providers.base import iso, parse_iso
+from rollout_tui.store.log import ConcurrencyError, EventLog
+
+
+def default_holder() -> str:
+    """`user@host:pid` of this process."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}:{os.getpid()}"
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class Lease:
+    """This engine's hold on one rollout."""
+
+    def __init__(
+        self,
+        log: EventLog,
+        rollout_id: str,
+        holder: str,
+        seconds: float,
+        *,
+        wall: Callable[[], datetime] = wall_clock,
+    ) -> None:
+        self.log = log
+        """Where lease events go."""
+        self.rollout_id = rollout_id
+        """The rollout leased."""
+        self.holder = holder
+        """Who this engine is: `user@host:pid`."""
+        self.seconds = seconds
+        """How long a lease lasts without renewal."""
+        self.wall = wall
+        """Wall-clock source (injectable for tests)."""
+        self.stream = lease_stream(rollout_id)
+        """The lease stream."""
+        self._version = 0
+        self._expires: datetime | None = None
+
+    def current(self) -> tuple[str, datetime] | None:
+        """Holder and expiry of the newest lease event, or None when free."""
+        last = None
+        for event in self.log.read(stream=self.stream):
+            last = event
+        if last is None or last.type == EventType.LEASE_RELEASED:
+            return None
+        return str(last.data["holder"]), parse_iso(str(last.data["expires_at"]))
+
+    def _append(self, type_: str, at: str, expires: datetime) -> None:
+        version = self.log.stream_version(self.stream) if type_ == EventType.LEASE_ACQUIRED else self._version
+        event = NewEvent(
+            self.rollout_id,
+            self.stream,
+            type_,
+            at,
+            "engine",
+            {"holder": self.holder, "expires_at": iso(expires)},
+            version=version + 1,
+        )
+        self.log.append(event)
+        self._version = version + 1
+        self._expires = expires
+
+    def acquire(self, at: str) -> None:
+        """Take the lease, or raise `LeaseHeldError` naming the engine that holds it."""
+        now = self.wall()
+        held = self.current()
+        if held is not None and held[0] != self.holder and held[1] > now:
+            raise LeaseHeldError(
+                f"rollout {self.rollout_id} is driven by {held[0]} (lease until {iso(held[1])}); "
+                "wait for it to finish or expire"
+            )
+        try:
+            self._append(EventType.LEASE_ACQUIRED, at, now + timedelta(seconds=self.seconds))
+        except ConcurrencyError as err:
+            held = self.current()
+            who = held[0] if held else "another engine"
+            raise LeaseHeldError(f"rollout {self.rollout_id} was just taken by {who}") from err
+
+    def renew(self, at: str) -> None:
+        """Extend the lease when a third of it is used; `LeaseHeldError` if another engine took it."""
+        now = self.wall()
+        if self._expires is not None and self._expires - now > timedelta(seconds=self.seconds * 2 / 3):
+            return
+        try:
+            self._append(EventType.LEASE_RENEWED, at, now + timedelta(seconds=self.seconds))
+        except ConcurrencyError as err:
+            held = self.current()
+            who = held[0] if held else "another engine"
+            raise LeaseHeldError(f"lost the lease on rollout {self.rollout_id} to {who}") from err
+
+    def release(self, at: str) -> None:
+        """Give the lease up (best effort: a lease taken over meanwhile is left alone)."""
+        if self._expires is None:
+            return
+        with contextlib.suppress(ConcurrencyError):
+            self._append(EventType.LEASE_RELEASED, at, self.wall())
+        self._expires = None

@@ -1,0 +1,100 @@
+"""Start a new rollout or resume one from the log: pick the clock, build the provider, make the engine."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from rollout_tui.domain.events import Event
+from rollout_tui.domain.projection import ReplayError
+from rollout_tui.engine.engine import Engine
+from rollout_tui.engine.lease import default_holder
+from rollout_tui.engine.plan import Plan
+from rollout_tui.errors import BadInputError
+from rollout_tui.providers import build_provider
+from rollout_tui.providers.base import Clock, Provider, SimulatedClock, SystemClock, parse_iso
+from rollout_tui.store.log import EventLog
+from rollout_tui.store.replay import replay
+
+SIM_START = datetime(2026, 1, 1, tzinfo=UTC)
+"""Where simulated time starts unless the plan's `[provider.sim] start` says otherwise."""
+
+
+def default_clock(plan: Plan, *, speed: float = 0.0, resume_at: str | None = None) -> Clock:
+    """Simulated time for the simulator (from its start, or where the log left off); wall time otherwise."""
+    if plan.provider.kind != "sim":
+        return SystemClock()
+    if resume_at is not None:
+        return SimulatedClock(parse_iso(resume_at), speed)
+    start = plan.provider.settings().get("start")
+    try:
+        moment = parse_iso(str(start)) if start else SIM_START
+    except ValueError as err:
+        raise BadInputError(f"provider.sim.start: {start!r} is not an ISO 8601 time") from err
+    return SimulatedClock(moment, speed)
+
+
+def new_rollout_id(plan: Plan, now: datetime) -> str:
+    """`<plan>-<YYYYmmdd-HHMMSS>-<4 hex>`: sortable, readable, unique enough for one log."""
+    return f"{plan.name}-{now.astimezone(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def start_rollout(
+    plan: Plan,
+    log: EventLog,
+    *,
+    clock: Clock | None = None,
+    provider: Provider | None = None,
+    holder: str | None = None,
+    rollout_id: str | None = None,
+    speed: float = 0.0,
+    on_event: Callable[[Event], None] | None = None,
+) -> Engine:
+    """An engine for a new rollout of `plan` (nothing is written until it runs)."""
+    clock = clock or default_clock(plan, speed=speed)
+    if provider is None:
+        provider = build_provider(
+            plan.provider.kind,
+            plan.provider.settings(),
+            old=plan.fleets.old,
+            new=plan.fleets.new,
+            clock=clock,
+        )
+    rid = rollout_id or new_rollout_id(plan, datetime.now(UTC))
+    return Engine(log, plan, provider, clock, rid, holder=holder or default_holder(), on_event=on_event)
+
+
+def resume_rollout(
+    log: EventLog,
+    rollout_id: str | None = None,
+    *,
+    clock: Clock | None = None,
+    provider: Provider | None = None,
+    holder: str | None = None,
+    speed: float = 0.0,
+    on_event: Callable[[Event], None] | None = None,
+) -> Engine:
+    """An engine that continues an unfinished rollout from the log (default: the newest)."""
+    try:
+        fold = replay(log, rollout_id)
+    except ReplayError as err:
+        raise BadInputError(f"{log.path}: illegal event at {err}; run `rollout-tui verify`") from err
+    if fold.plan is None:
+        raise BadInputError(f"rollout {fold.rollout_id} has no recorded plan")
+    if fold.phase in ("completed", "aborted"):
+        raise BadInputError(f"rollout {fold.rollout_id} is already {fold.phase}")
+    plan = Plan.model_validate(fold.plan)
+    clock = clock or default_clock(plan, speed=speed, resume_at=fold.at)
+    if provider is None:
+        provider = build_provider(
+            plan.provider.kind,
+            plan.provider.settings(),
+            old=plan.fleets.old,
+            new=plan.fleets.new,
+            clock=clock,
+        )
+    assert fold.rollout_id is not None
+    return Engine(
+        log, plan, provider, clock, fold.rollout_id, holder=holder or default_holder(), on_event=on_event
+    )
