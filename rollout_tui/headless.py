@@ -54,9 +54,7 @@ def describe(event: Event) -> str | None:
             why = f": {d['reason']}" if d.get("reason") else ""
             return f"{time} {event.type}{who}{why}"
         case EventType.ROLLOUT_COMPLETED:
-            return (
-                f"{time} rollout completed in {d['duration_seconds'] / 60:.1f} min (simulated or real time)"
-            )
+            return f"{time} rollout completed in {d['duration_seconds'] / 60:.1f} min of event time"
     return None
 
 

@@ -36,6 +36,52 @@ class ReplayError(Exception):
         """What is wrong with it."""
 
 
+_PLAIN_FIELDS = (
+    "rollout_id",
+    "seq",
+    "at",
+    "plan",
+    "stage",
+    "started_at",
+    "finished_at",
+    "gate_reason",
+    "gate_numbers",
+    "baseline",
+    "warnings_per_minute",
+    "peak_warnings_per_minute",
+    "apps",
+    "fingerprints",
+    "signals_readable",
+    "boots_requested",
+    "new_desired",
+    "replacements",
+    "drain_steps",
+    "gate_streak",
+    "gate_since",
+    "gate_suppressed_until",
+    "last_deferral",
+    "pause_reason",
+    "lease",
+    "throttled",
+    "provider_errors",
+)
+"""Fields that are plain JSON values, copied as they are into and out of snapshots."""
+
+
+def _event_from_json(data: dict[str, Any]) -> Event:
+    return Event(
+        data["seq"],
+        data["rollout_id"],
+        data["stream"],
+        data["version"],
+        data["type"],
+        data["at"],
+        data.get("recorded_at", ""),
+        data["actor"],
+        data["data"],
+    )
+
+
 def _empty_counts() -> dict[str, dict[str, int]]:
     return {fleet.value: {state.value: 0 for state in HostState} for fleet in Fleet}
 
@@ -333,6 +379,35 @@ class RolloutProjection:
             "warnings_per_minute": self.warnings_per_minute,
             "apps": dict(self.apps) if self.apps is not None else None,
         }
+
+    def to_snapshot(self) -> dict[str, Any]:
+        """Everything needed to carry on folding from `seq`, as JSON values (see `from_snapshot`)."""
+        snapshot: dict[str, Any] = {name: getattr(self, name) for name in _PLAIN_FIELDS}
+        snapshot.update(
+            phase=self.status.state,
+            gate_state=self.gate_state.value,
+            hosts=[[h.host_id, h.fleet, h.state, h.since, h.apps] for h in self.hosts.values()],
+            handled_commands=sorted(self.handled_commands),
+            commands=[{**c.as_json(), "recorded_at": c.recorded_at} for c in self.commands],
+            skipped=dict(self.skipped),
+        )
+        return snapshot
+
+    @classmethod
+    def from_snapshot(cls, snapshot: dict[str, Any]) -> RolloutProjection:
+        """The projection a snapshot was taken of; folding on from it equals folding from the start."""
+        fold = cls(snapshot["rollout_id"])
+        for name in _PLAIN_FIELDS:
+            setattr(fold, name, snapshot[name])
+        fold.status.state = snapshot["phase"]
+        fold.gate_state = GateState(snapshot["gate_state"])
+        for host_id, fleet, state, since, apps in snapshot["hosts"]:
+            fold.hosts[host_id] = Host(host_id, fleet, state, since, apps)
+            fold.counts[fleet][state] += 1
+        fold.handled_commands = set(snapshot["handled_commands"])
+        fold.commands = [_event_from_json(c) for c in snapshot["commands"]]
+        fold.skipped = Counter(snapshot["skipped"])
+        return fold
 
     def state_dict(self) -> dict[str, Any]:
         """Everything the fold knows, as plain values: equal folds give equal dicts."""

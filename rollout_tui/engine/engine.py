@@ -38,6 +38,8 @@ from rollout_tui.providers.base import (
 from rollout_tui.store.log import EventLog
 
 MINUTE = timedelta(seconds=60)
+SNAPSHOT_EVERY = 5_000
+"""Seqs between the projection snapshots the engine keeps, so replays of long logs start near the end."""
 
 Pending = tuple[str, str, dict[str, Any]]
 """An event to record: (stream, type, data)."""
@@ -110,6 +112,7 @@ class Engine:
         self._last_deferral: tuple[str, int] | None = None
         self._reconciled = False
         self._catch_up()
+        self._snapshot_seq = self.projection.seq
 
     # -- the log -------------------------------------------------------------------------------------
 
@@ -137,6 +140,9 @@ class Engine:
             [NewEvent(self.rollout_id, stream, type_, at, actor, data) for stream, type_, data in pending]
         )
         self._catch_up()
+        if self.projection.seq - self._snapshot_seq >= SNAPSHOT_EVERY:
+            self.log.write_snapshot(self.rollout_id, self.projection.seq, self.projection.to_snapshot())
+            self._snapshot_seq = self.projection.seq
 
     def _host(self, type_: str, host_id: str, **data: Any) -> Pending:
         return host_stream(host_id), type_, {"host_id": host_id, **data}

@@ -22,6 +22,15 @@ from rollout_tui.errors import BadInputError, RolloutError
 APPLICATION_ID = 0x524F4C54  # "ROLT"
 SCHEMA_VERSION = 1
 
+_SNAPSHOTS = """CREATE TABLE IF NOT EXISTS snapshots (
+    rollout_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (json_valid(state)),
+    PRIMARY KEY (rollout_id, seq)
+)"""
+"""Derived data: projections at some seqs, so opening a long log costs the events since the last one.
+Deleting every row changes nothing but speed."""
+
 _SCHEMA = f"""
 CREATE TABLE events (
     seq INTEGER PRIMARY KEY,
@@ -47,6 +56,7 @@ CREATE TRIGGER events_no_replace_version BEFORE INSERT ON events
 WHEN EXISTS (SELECT 1 FROM events WHERE stream = NEW.stream AND version = NEW.version)
 BEGIN SELECT RAISE(ABORT, 'stream version already used'); END;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+{_SNAPSHOTS};
 INSERT INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');
 PRAGMA application_id = {APPLICATION_ID};
 PRAGMA user_version = {SCHEMA_VERSION};
@@ -164,6 +174,7 @@ class EventLog:
         if not self.readonly:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
+            conn.execute(_SNAPSHOTS)
 
     def close(self) -> None:
         """Close the connection."""
@@ -296,14 +307,47 @@ class EventLog:
     def rollout_ids(self) -> list[str]:
         """Rollouts in the log, oldest first."""
         rows = self.conn.execute(
-            "SELECT rollout_id FROM events WHERE type = 'RolloutPlanned' ORDER BY seq"
+            "SELECT rollout_id, min(seq) AS first FROM events GROUP BY rollout_id ORDER BY first"
         ).fetchall()
         return [r[0] for r in rows]
 
     def latest_rollout_id(self) -> str | None:
-        """The rollout planned last, or None for an empty log."""
-        ids = self.rollout_ids()
-        return ids[-1] if ids else None
+        """The rollout of the newest event, or None for an empty log."""
+        row = self.conn.execute("SELECT rollout_id FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def has_rollout(self, rollout_id: str) -> bool:
+        """Whether any event belongs to `rollout_id`."""
+        row = self.conn.execute("SELECT 1 FROM events WHERE rollout_id = ? LIMIT 1", (rollout_id,))
+        return row.fetchone() is not None
+
+    # -- snapshots (derived data) --------------------------------------------------------------------
+
+    def write_snapshot(self, rollout_id: str, seq: int, state: dict[str, object]) -> None:
+        """Keep a projection of `rollout_id` as of `seq` (best effort: a read-only log keeps none)."""
+        if self.readonly:
+            return
+        text = json.dumps(state, separators=(",", ":"))
+        self.conn.execute(
+            "INSERT OR REPLACE INTO snapshots (rollout_id, seq, state) VALUES (?, ?, ?)",
+            (rollout_id, seq, text),
+        )
+
+    def nearest_snapshot(
+        self, rollout_id: str, upto: int | None = None
+    ) -> tuple[int, dict[str, object]] | None:
+        """The newest snapshot of `rollout_id` at or before `upto`, if the log has one."""
+        try:
+            row = self.conn.execute(
+                "SELECT seq, state FROM snapshots WHERE rollout_id = ? AND seq <= ? "
+                "ORDER BY seq DESC LIMIT 1",
+                (rollout_id, upto if upto is not None else 2**62),
+            ).fetchone()
+        except sqlite3.OperationalError:
+            return None  # a log written before snapshots existed, opened read-only
+        if row is None:
+            return None
+        return int(row[0]), json.loads(row[1])
 
     def raw_rows(self) -> Iterable[tuple[object, ...]]:
         """Every row as stored, without parsing `data` (for `verify`)."""

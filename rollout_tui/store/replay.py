@@ -1,4 +1,4 @@
-"""Rebuild a rollout's state from the log, as of any seq."""
+"""Rebuild a rollout's state from the log, as of any seq, starting from the nearest snapshot."""
 
 from __future__ import annotations
 
@@ -9,19 +9,33 @@ from rollout_tui.store.log import EventLog
 
 def resolve_rollout(log: EventLog, rollout_id: str | None) -> str:
     """The rollout to show: the one asked for, or the newest in the log."""
-    ids = log.rollout_ids()
     if rollout_id is None:
-        if not ids:
+        latest = log.latest_rollout_id()
+        if latest is None:
             raise BadInputError(f"{log.path} holds no rollout yet")
-        return ids[-1]
-    if rollout_id not in ids:
-        raise BadInputError(f"no rollout {rollout_id!r} in {log.path}")
+        return latest
+    if not log.has_rollout(rollout_id):
+        known = ", ".join(log.rollout_ids()[-5:])
+        raise BadInputError(f"no rollout {rollout_id!r} in {log.path} (newest: {known})")
     return rollout_id
 
 
-def replay(log: EventLog, rollout_id: str | None = None, *, at: int | None = None) -> RolloutProjection:
-    """The state of `rollout_id` (default: newest) after every event up to seq `at` (default: all)."""
+def replay(
+    log: EventLog,
+    rollout_id: str | None = None,
+    *,
+    at: int | None = None,
+    use_snapshots: bool = True,
+) -> RolloutProjection:
+    """The state of `rollout_id` (default: newest) after every event up to seq `at` (default: all).
+
+    It starts from the nearest snapshot at or before `at`, so it costs the events since then; snapshots are
+    derived data and `use_snapshots=False` gives the same state from the first event.
+    """
     rid = resolve_rollout(log, rollout_id)
     if at is not None and at < 0:
         raise BadInputError(f"--at must be a seq >= 0, not {at}")
-    return RolloutProjection(rid).apply_all(log.read(rollout_id=rid, upto=at))
+    snapshot = log.nearest_snapshot(rid, at) if use_snapshots else None
+    fold = RolloutProjection.from_snapshot(snapshot[1]) if snapshot else RolloutProjection(rid)
+    after = snapshot[0] if snapshot else 0
+    return fold.apply_all(log.read(after=after, rollout_id=rid, upto=at))

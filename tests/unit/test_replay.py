@@ -30,3 +30,26 @@ def test_replay_at_zero_is_the_empty_rollout() -> None:
         log.append_batch(list(random_legal_events(1, 5, 20)))
         assert replay(log, at=0).seq == 0
         assert replay(log, at=0).phase == "planned"
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    hosts=st.integers(1, 30),
+    steps=st.integers(0, 300),
+    every=st.integers(1, 60),
+)
+def test_snapshots_change_nothing_but_speed(seed: int, hosts: int, steps: int, every: int) -> None:
+    with EventLog(":memory:") as log:
+        live = RolloutProjection()
+        for new in random_legal_events(seed, hosts, steps):
+            live.apply(log.append(new))
+            if live.seq % every == 0:
+                log.write_snapshot("r1", live.seq, live.to_snapshot())
+        last = log.last_seq()
+        for seq in {0, 1, last // 3, last // 2, last}:
+            with_snapshots = replay(log, at=seq).state_dict()
+            assert with_snapshots == replay(log, at=seq, use_snapshots=False).state_dict()
+        assert replay(log).state_dict() == live.state_dict()
+        log.conn.execute("DELETE FROM snapshots")
+        assert replay(log).state_dict() == live.state_dict()
