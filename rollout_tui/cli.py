@@ -20,8 +20,11 @@ from rollout_tui.engine.plan import Plan, load_plan
 from rollout_tui.engine.session import resume_rollout, start_rollout
 from rollout_tui.errors import BadInputError, ExitCode, RolloutError
 from rollout_tui.headless import HeadlessOutput, summary_line
+from rollout_tui.postmortem.timeline import build_timeline, to_markdown
+from rollout_tui.postmortem.whatif import to_text, what_if
 from rollout_tui.store.log import EventLog
 from rollout_tui.store.replay import replay as replay_log
+from rollout_tui.store.replay import resolve_rollout
 from rollout_tui.store.verify import verify as verify_log
 
 DEFAULT_DB = Path("state") / "rollout.db"
@@ -125,6 +128,39 @@ def verify(db_path: Path) -> None:
         more = len(report.problems) - 1
         raise BadInputError(f"{db_path}: {first}" + (f" (and {more} more problem(s))" if more else ""))
     click.echo(f"{db_path}: ok, {report.events} events, {report.rollouts} rollout(s)")
+
+
+@cli.command()
+@db_option
+@rollout_option
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+def timeline(db_path: Path, rollout_id: str | None, fmt: str) -> None:
+    """A postmortem timeline: phases, every gate and budget decision, operator actions, a summary."""
+    with EventLog(db_path, readonly=True) as log:
+        events = list(log.read(rollout_id=resolve_rollout(log, rollout_id)))
+    try:
+        result = build_timeline(events)
+    except ReplayError as err:
+        raise BadInputError(f"{db_path}: illegal event at {err}; run `rollout-tui verify`") from err
+    if fmt == "json":
+        _print_json(result.as_json())
+    else:
+        click.echo(to_markdown(result), nl=False)
+
+
+@cli.command()
+@click.argument("plan")
+@db_option
+@rollout_option
+def whatif(plan: str, db_path: Path, rollout_id: str | None) -> None:
+    """Re-run PLAN's gate and budget over a recorded rollout's signals; touches no provider."""
+    other = load_plan(plan)
+    with EventLog(db_path, readonly=True) as log:
+        events = list(log.read(rollout_id=resolve_rollout(log, rollout_id)))
+    try:
+        click.echo(to_text(what_if(other, events)))
+    except ReplayError as err:
+        raise BadInputError(f"{db_path}: illegal event at {err}; run `rollout-tui verify`") from err
 
 
 def _engine_for(log: EventLog, plan: Plan, on_event: Any, speed: float) -> Engine:

@@ -80,3 +80,13 @@ def random_legal_events(seed: int, hosts: int, steps: int, rollout_id: str = "r1
         trigger = rng.choice(legal)
         states[host_id] = HOST_MACHINE.events[trigger].transitions[states[host_id]][0].dest
         yield host_event(rollout_id, EVENT_OF_TRIGGER[trigger], host_id, minute)
+
+
+def run_builtin_plan(name: str, path: str, rollout_id: str) -> None:
+    """Run a built-in plan to the end into the log at `path`, with a fixed rollout id and engine name."""
+    from rollout_tui.engine.plan import load_plan
+    from rollout_tui.engine.session import start_rollout
+    from rollout_tui.store.log import EventLog
+
+    with EventLog(path) as log:
+        start_rollout(load_plan(name), log, holder="test-engine@ci:1", rollout_id=rollout_id).run()
