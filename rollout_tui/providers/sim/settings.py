@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rollout_tui.errors import BadInputError
 from rollout_tui.providers.sim.scenarios import SCENARIOS
@@ -81,12 +81,6 @@ class SimSettings(BaseModel):
         if value.tzinfo is None:
             raise ValueError("must include a time zone, e.g. 2026-01-01T00:00:00Z")
         return value.astimezone(UTC)
-
-    @model_validator(mode="after")
-    def _spreads(self) -> SimSettings:
-        if self.corruption_max > 0 and self.corruption_slope == 0:
-            raise ValueError("corruption_slope must be positive when corruption_max is")
-        return self
 
 
 def parse_settings(raw: dict[str, Any]) -> SimSettings:
