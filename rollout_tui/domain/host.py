@@ -1,8 +1,13 @@
 """The host lifecycle: one `transitions` Machine shared by every host of every fleet.
 
-The machine is built once with `model=None` and `auto_transitions=False`; hosts are plain slotted objects
-that the machine's events are fired on directly (`machine.events[trigger].trigger(host)`), so 10,000 hosts
-cost 10,000 small objects, not 10,000 machines nor an O(n) `add_model` each.
+The machine is built once with `model=None` and `auto_transitions=False` and is the single definition of
+which moves are legal. Hosts are plain slotted objects, never registered with it, so 10,000 hosts cost
+10,000 small objects rather than 10,000 machines or an O(n) `add_model` each.
+
+Folding a log moves hosts millions of times, and a `transitions` trigger costs ~90 us here (event data,
+callback lists, logging) against ~1 us for a dict lookup; so `fire` uses the machine's own transition table,
+compiled once from it (`TABLE`), and `fire_with_machine` runs the real trigger. A test checks that the two
+agree on every state and trigger.
 """
 
 from __future__ import annotations
@@ -112,16 +117,33 @@ HOST_MACHINE = Machine(
 """The one machine every host shares."""
 
 
+TABLE: dict[str, dict[str, str]] = {
+    trigger: {source: moves[0].dest for source, moves in event.transitions.items()}
+    for trigger, event in HOST_MACHINE.events.items()
+}
+"""trigger -> source state -> destination state, compiled from `HOST_MACHINE`."""
+
+
+def _illegal(host: Host, trigger: str) -> IllegalTransitionError:
+    return IllegalTransitionError(f"host {host.host_id} cannot {trigger.replace('_', ' ')} from {host.state}")
+
+
 def fire(host: Host, trigger: str) -> None:
-    """Move `host` with `trigger`, or raise `IllegalTransitionError` naming where it was."""
+    """Move `host` with `trigger` by the compiled table, or raise `IllegalTransitionError`."""
+    dest = TABLE[trigger].get(host.state)
+    if dest is None:
+        raise _illegal(host, trigger)
+    host.state = dest
+
+
+def fire_with_machine(host: Host, trigger: str) -> None:
+    """Move `host` with `trigger` through the `transitions` machine itself (same outcome as `fire`)."""
     try:
         HOST_MACHINE.events[trigger].trigger(host)
     except MachineError as err:
-        raise IllegalTransitionError(
-            f"host {host.host_id} cannot {trigger.replace('_', ' ')} from {host.state}"
-        ) from err
+        raise _illegal(host, trigger) from err
 
 
 def can_fire(host_state: str, trigger: str) -> bool:
     """Whether `trigger` is legal from `host_state` (for command-time checks)."""
-    return host_state in HOST_MACHINE.events[trigger].transitions
+    return host_state in TABLE[trigger]

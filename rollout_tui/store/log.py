@@ -62,6 +62,9 @@ PRAGMA application_id = {APPLICATION_ID};
 PRAGMA user_version = {SCHEMA_VERSION};
 """
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+"""Compact JSON for `data`; the appended `Event` keeps the writer's own dict (events are not mutated)."""
+
 _COLUMNS = "seq, rollout_id, stream, version, type, at, recorded_at, actor, data"
 _INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
@@ -200,42 +203,23 @@ class EventLog:
             return []
         conn = self.conn
         recorded_at = self._clock()
+        unversioned = list({new.stream for new in events if new.version is None})
+        encode = _ENCODER.encode
         conn.execute("BEGIN IMMEDIATE")
         try:
             seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-            next_version: dict[str, int] = {}
+            next_version = self._current_versions(unversioned)
             rows: list[tuple[object, ...]] = []
             appended: list[Event] = []
             for new in events:
                 seq += 1
                 version = new.version
                 if version is None:
-                    version = next_version.get(new.stream)
-                    if version is None:
-                        version = (
-                            1
-                            + conn.execute(
-                                "SELECT coalesce(max(version), 0) FROM events WHERE stream = ?", (new.stream,)
-                            ).fetchone()[0]
-                        )
-                next_version[new.stream] = version + 1
-                data = json.dumps(new.data, separators=(",", ":"), sort_keys=True)
-                rows.append(
-                    (seq, new.rollout_id, new.stream, version, new.type, new.at, recorded_at, new.actor, data)
-                )
-                appended.append(
-                    Event(
-                        seq,
-                        new.rollout_id,
-                        new.stream,
-                        version,
-                        new.type,
-                        new.at,
-                        recorded_at,
-                        new.actor,
-                        json.loads(data),
-                    )
-                )
+                    version = next_version.get(new.stream, 0) + 1
+                next_version[new.stream] = version
+                row = (seq, new.rollout_id, new.stream, version, new.type, new.at, recorded_at, new.actor)
+                rows.append((*row, encode(new.data)))
+                appended.append(Event(*row, new.data))
             conn.executemany(_INSERT, rows)
             conn.execute("COMMIT")
         except sqlite3.IntegrityError as err:
@@ -250,6 +234,18 @@ class EventLog:
                 conn.execute("ROLLBACK")
             raise
         return appended
+
+    def _current_versions(self, streams: list[str]) -> dict[str, int]:
+        """The current version of each stream (absent: no events yet), in as few queries as possible."""
+        versions: dict[str, int] = {}
+        for i in range(0, len(streams), 500):
+            chunk = streams[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT stream, max(version) FROM events WHERE stream IN ({marks}) GROUP BY stream", chunk
+            )
+            versions.update(rows)
+        return versions
 
     # -- reading -------------------------------------------------------------------------------------
 

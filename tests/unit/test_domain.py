@@ -6,7 +6,15 @@ import sys
 import pytest
 
 from rollout_tui.domain.events import Event, EventType
-from rollout_tui.domain.host import HOST_MACHINE, Host, HostState, IllegalTransitionError, can_fire, fire
+from rollout_tui.domain.host import (
+    HOST_MACHINE,
+    Host,
+    HostState,
+    IllegalTransitionError,
+    can_fire,
+    fire,
+    fire_with_machine,
+)
 from rollout_tui.domain.projection import GateState, ReplayError, RolloutProjection
 from rollout_tui.domain.rollout import Phase, RolloutStatus
 
@@ -42,6 +50,20 @@ def test_an_illegal_host_transition_is_refused_and_leaves_the_host_alone() -> No
     assert host.state == "booting"
     assert not can_fire("booting", "start_drain")
     assert can_fire("unhealthy", "start_drain")
+
+
+def test_the_compiled_table_agrees_with_the_machine_on_every_state_and_trigger() -> None:
+    for state in HostState:
+        for trigger in HOST_MACHINE.events:
+            by_table, by_machine = Host("i-1", "new", state, "t0"), Host("i-1", "new", state, "t0")
+            outcomes = []
+            for host, move in ((by_table, fire), (by_machine, fire_with_machine)):
+                try:
+                    move(host, trigger)
+                    outcomes.append(host.state)
+                except IllegalTransitionError:
+                    outcomes.append("illegal")
+            assert outcomes[0] == outcomes[1], (state, trigger)
 
 
 def test_host_machine_is_shared_and_has_no_auto_transitions() -> None:
