@@ -20,7 +20,7 @@ def unguarded() -> tuple[DriveResult, float]:
 
 @pytest.fixture(scope="module")
 def guarded() -> DriveResult:
-    return drive(OUTAGE, max_in_flight=8, drains_per_minute=8, surge_per_host_per_minute=2.0)
+    return drive(OUTAGE, max_in_flight=10, drains_per_minute=10, surge_per_host_per_minute=2.0)
 
 
 def test_draining_thirty_at_a_time_corrupts_hundreds_of_apps_with_a_warning_spike(
