@@ -1,7 +1,8 @@
 """A small rollout loop straight on the Protocol, to calibrate the simulator without the engine.
 
 It boots the new fleet at a steady pace, replaces hosts that never become healthy, then drains the old fleet
-under an in-flight and per-minute budget (optionally a surge limit like the engine's), terminating drained
+under an in-flight and per-minute budget (optionally the engine's surge limit: apps moved in the last
+minute plus the next drains' apps, per remaining healthy host), terminating drained
 hosts, one tick at a time on a simulated clock.
 """
 
@@ -82,7 +83,7 @@ def drive(
         clock.sleep(tick_seconds)
 
     drain_began = clock.now()
-    started: deque[datetime] = deque()
+    started: deque[tuple[datetime, int]] = deque()
     while True:
         observe()
         hosts = provider.list_hosts()
@@ -94,14 +95,14 @@ def drive(
         if not old:
             break
         now = clock.now()
-        while started and started[0] <= now - timedelta(minutes=1):
+        while started and started[0][0] <= now - timedelta(minutes=1):
             started.popleft()
         draining = sum(h.lifecycle is Lifecycle.DRAINING for h in old)
         candidates = [h for h in old if h.lifecycle is Lifecycle.IN_SERVICE]
         allowed = min(max_in_flight - draining, drains_per_minute - len(started), len(candidates))
         if surge_per_host_per_minute is not None:
             healthy = sum(h.healthy and h.lifecycle is Lifecycle.IN_SERVICE for h in hosts)
-            moved, fits = 0, 0
+            moved, fits = sum(apps for _, apps in started), 0
             for host in candidates[: max(0, allowed)]:
                 moved += host.apps or 0
                 if moved / max(1, healthy - fits - 1) > surge_per_host_per_minute:
@@ -110,7 +111,7 @@ def drive(
             allowed = min(allowed, fits)
         for host in candidates[: max(0, allowed)]:
             provider.drain(host.host_id)
-            started.append(now)
+            started.append((now, host.apps or 0))
         clock.sleep(tick_seconds)
 
     end = clock.now()
