@@ -117,7 +117,8 @@ def test_plan_target_groups_need_the_drain_to_be_asked_before_reporting_drained(
     first.drain(host)
     assert _by_id(first.list_hosts())[host].lifecycle is Lifecycle.DRAINED
     restarted = make_provider(target_group_arns=[fleets.target_group_arn])
-    assert (_by_id(restarted.list_hosts())[host].lifecycle, False) == (Lifecycle.IN_SERVICE, False)
+    fact = _by_id(restarted.list_hosts())[host]
+    assert (fact.lifecycle, fact.healthy) == (Lifecycle.IN_SERVICE, False)
     restarted.drain(host)
     assert _by_id(restarted.list_hosts())[host].lifecycle is Lifecycle.DRAINED
 
