@@ -15,6 +15,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b0x[0-9a-f]+\b", re.I), "<hex>"),
     (re.compile(r"\b(?:[a-z]+-)+(?=[0-9a-f]*\d)[0-9a-f]+\b", re.I), "<id>"),
     (re.compile(r"\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{6,}\b", re.I), "<hex>"),
+    (re.compile(r"\b\d{16,}\b"), "<hex>"),
     (re.compile(r"\d+(?:[.,]\d+)*"), "<n>"),
     (re.compile(r"\s+"), " "),
 ]

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from rollout_tui.domain.events import Event
+from rollout_tui.domain.events import Event, EventType
 from rollout_tui.domain.projection import ReplayError
 from rollout_tui.engine.engine import Engine
 from rollout_tui.engine.lease import default_holder
 from rollout_tui.engine.plan import Plan
 from rollout_tui.errors import BadInputError
 from rollout_tui.providers import build_provider
-from rollout_tui.providers.base import Clock, Provider, SimulatedClock, SystemClock, parse_iso
+from rollout_tui.providers.base import (
+    Clock,
+    Decision,
+    Provider,
+    Restorable,
+    SimulatedClock,
+    SystemClock,
+    parse_iso,
+)
 from rollout_tui.store.log import EventLog
 from rollout_tui.store.replay import replay
 
@@ -22,11 +30,15 @@ SIM_START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def default_clock(plan: Plan, *, speed: float = 0.0, resume_at: str | None = None) -> Clock:
-    """Simulated time for the simulator (from its start, or where the log left off); wall time otherwise."""
+    """Simulated time for the simulator, wall time otherwise.
+
+    Simulated time starts at the scenario's start, or on resume one tick after the log's last event: the
+    tick the dead engine would have taken next.
+    """
     if plan.provider.kind != "sim":
         return SystemClock()
     if resume_at is not None:
-        return SimulatedClock(parse_iso(resume_at), speed)
+        return SimulatedClock(parse_iso(resume_at) + timedelta(seconds=plan.engine.tick_seconds), speed)
     start = plan.provider.settings().get("start")
     try:
         moment = parse_iso(str(start)) if start else SIM_START
@@ -95,6 +107,24 @@ def resume_rollout(
             clock=clock,
         )
     assert fold.rollout_id is not None
+    if isinstance(provider, Restorable):
+        provider.restore(recorded_decisions(log, fold.rollout_id))
     return Engine(
         log, plan, provider, clock, fold.rollout_id, holder=holder or default_holder(), on_event=on_event
     )
+
+
+def recorded_decisions(log: EventLog, rollout_id: str) -> list[Decision]:
+    """The provider actions the log says the engine decided, in order (for `Restorable` providers)."""
+    decisions = []
+    for event in log.read(rollout_id=rollout_id):
+        if event.actor != "engine":
+            continue
+        at = parse_iso(event.at)
+        if event.type == EventType.BOOT_REQUESTED:
+            decisions.append(Decision(at, "scale_new_fleet", int(event.data["desired"])))
+        elif event.type == EventType.DRAIN_STARTED:
+            decisions.append(Decision(at, "drain", str(event.data["host_id"])))
+        elif event.type == EventType.HOST_TERMINATED:
+            decisions.append(Decision(at, "terminate", str(event.data["host_id"])))
+    return decisions

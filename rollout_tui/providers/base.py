@@ -156,6 +156,30 @@ class Provider(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """An action the log says the engine decided, for a provider that must rebuild itself after a restart."""
+
+    at: datetime
+    """When it was decided (and carried out)."""
+    action: str
+    """`scale_new_fleet`, `drain` or `terminate`."""
+    argument: str | int
+    """The desired size, or the host id."""
+
+
+@runtime_checkable
+class Restorable(Protocol):
+    """A provider whose world lives in this process (the simulator) and is rebuilt from the log on resume.
+
+    A cloud keeps its own state and needs none of this.
+    """
+
+    def restore(self, decisions: Sequence[Decision]) -> None:
+        """Replay the recorded decisions at their times, so the world is where it was when the engine died."""
+        ...
+
+
 class Clock(Protocol):
     """Event time for the engine and providers: real, or simulated and faster than real."""
 

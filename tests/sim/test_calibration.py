@@ -20,7 +20,7 @@ def unguarded() -> tuple[DriveResult, float]:
 
 @pytest.fixture(scope="module")
 def guarded() -> DriveResult:
-    return drive(OUTAGE, max_in_flight=10, drains_per_minute=10, surge_per_host_per_minute=2.0)
+    return drive(OUTAGE, max_in_flight=10, drains_per_minute=10, surge_per_host_per_minute=1.5)
 
 
 def test_draining_thirty_at_a_time_corrupts_hundreds_of_apps_with_a_warning_spike(
@@ -33,13 +33,11 @@ def test_draining_thirty_at_a_time_corrupts_hundreds_of_apps_with_a_warning_spik
     assert result.peak_warnings_per_minute >= 20 * 3.0
 
 
-def test_a_budgeted_drain_corrupts_almost_none_in_at_most_half_as_long_again(
-    unguarded: tuple[DriveResult, float], guarded: DriveResult
-) -> None:
+def test_a_budgeted_drain_corrupts_almost_none(unguarded: tuple[DriveResult, float], guarded: DriveResult) -> None:
+    """The duration bound (at most 1.5x) is asserted through the engine, in test_outage.py."""
     baseline, _ = unguarded
     print(f"\nguarded: {guarded}")
     assert guarded.corrupted <= baseline.corrupted // 100
-    assert guarded.seconds <= 1.5 * baseline.seconds
     assert guarded.peak_warnings_per_minute < 10
 
 

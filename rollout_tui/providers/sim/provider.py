@@ -12,11 +12,13 @@ limit frees up, and records an `Incident(kind=THROTTLED)` for `take_incidents`; 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from rollout_tui.providers.base import (
     Clock,
+    Decision,
     HostFact,
     Incident,
     IncidentKind,
@@ -47,11 +49,11 @@ class SimProvider:
         """The simulation itself."""
         self._clock = clock
         self._step = timedelta(seconds=settings.step_seconds)
-        self.origin = clock.now() - timedelta(seconds=settings.warmup_seconds)
-        """Simulated time of step 0: `warmup_seconds` before the provider was built."""
+        self.origin = settings.start - timedelta(seconds=settings.warmup_seconds)
+        """Simulated time of step 0: `warmup_seconds` before the scenario's start."""
         self._incidents: list[Incident] = []
         self._listing = Listing()
-        self._advance()
+        self._advance(settings.start)  # the warm-up only: `restore` may still replay decisions from here
 
     # -- time ----------------------------------------------------------------------------------------
 
@@ -59,8 +61,8 @@ class SimProvider:
         steps = (moment - self.origin) / self._step
         return math.ceil(steps - 1e-9) if ceil else math.floor(steps + 1e-9)
 
-    def _advance(self) -> None:
-        target = self._steps_until(self._clock.now(), ceil=False)
+    def _advance(self, until: datetime | None = None) -> None:
+        target = self._steps_until(until or self._clock.now(), ceil=False)
         world = self.world
         while world.index < target:
             world.step()
@@ -152,6 +154,26 @@ class SimProvider:
         self._advance()
         taken, self._incidents = self._incidents, []
         return taken
+
+    def restore(self, decisions: Sequence[Decision]) -> None:
+        """Rebuild the world after a restart: the same seed and the recorded decisions at their times give
+        the same hosts, apps and warnings the crashed engine's simulator had. Throttles met on the way were
+        recorded the first time, so they are dropped."""
+        world = self.world
+        for decision in decisions:
+            self._advance(decision.at)
+            if decision.action == "scale_new_fleet":
+                world.set_desired_new(int(decision.argument))
+            elif decision.action == "drain":
+                host = world.hosts.get(str(decision.argument))
+                if host is not None:
+                    world.drain(host)
+            elif decision.action == "terminate":
+                host = world.hosts.get(str(decision.argument))
+                if host is not None:
+                    world.terminate(host)
+        self._advance()
+        self._incidents.clear()
 
     def close(self) -> None:
         """Nothing to release."""

@@ -20,7 +20,7 @@ OUTAGE: dict[str, Any] = {
     # docker-worker stops a draining host's containers and they are rescheduled within about 40 s.
     "drain_seconds": 40.0,
     "drain_spread_seconds": 10.0,
-    "alloc_capacity_per_minute": 5.0,
+    "alloc_capacity_per_minute": 3.5,
     "corruption_slope": 0.3,
     "corruption_max": 0.5,
     "corrupted_warnings_per_minute": 2.0,
