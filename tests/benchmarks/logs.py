@@ -1,4 +1,4 @@
-"""A realistic large log: many hosts through a whole rollout, with health flaps, signals and gate decisions."""
+"""A realistic large log: many hosts through a whole rollout, with health flaps, signals, gate decisions."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rollout_tui.domain.events import EventType, NewEvent, gate_stream, host_stream, rollout_stream
+from rollout_tui.domain.projection import RolloutProjection
+from rollout_tui.engine.engine import SNAPSHOT_EVERY
 from rollout_tui.store.log import EventLog
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -132,16 +134,18 @@ def rollout_events(hosts: int, total: int, rollout_id: str = "bench", seed: int 
     yield ev(rstream, EventType.ROLLOUT_COMPLETED, 10**6, duration_seconds=10**6)
 
 
-def write_log(path: Path, hosts: int, total: int, *, chunk: int = 5_000) -> int:
-    """Write the generated log to `path` through the store; returns the number of events."""
+def write_log(path: Path, hosts: int, total: int, *, chunk: int = SNAPSHOT_EVERY) -> int:
+    """Write the generated log to `path` through the store, with the snapshots the engine would keep."""
     if path.exists():
         path.unlink()
+    fold = RolloutProjection()
     with EventLog(path) as log:
         buffer: list[NewEvent] = []
         for event in rollout_events(hosts, total):
             buffer.append(event)
             if len(buffer) >= chunk:
-                log.append_batch(buffer)
+                fold.apply_all(log.append_batch(buffer))
+                log.write_snapshot(str(fold.rollout_id), fold.seq, fold.to_snapshot())
                 buffer = []
-        log.append_batch(buffer)
+        fold.apply_all(log.append_batch(buffer))
         return log.last_seq()
