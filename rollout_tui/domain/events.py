@@ -88,9 +88,9 @@ def operator_stream(rollout_id: str) -> str:
     return f"operator:{rollout_id}"
 
 
-def lease_stream(rollout_id: str) -> str:
-    """The stream of the engine lease of a rollout."""
-    return f"lease:{rollout_id}"
+LEASE_STREAM = "lease"
+"""The engine lease: one stream per log, so one engine drives the log's rollouts at a time, and two engines
+starting a rollout at once cannot both win (each event still names its rollout)."""
 
 
 def host_stream(host_id: str) -> str:
@@ -105,7 +105,7 @@ class NewEvent:
     rollout_id: str
     """The rollout this event belongs to."""
     stream: str
-    """`host:<id>`, `rollout:<id>`, `gate:<id>`, `operator:<id>` or `lease:<id>`."""
+    """`host:<id>`, `rollout:<id>`, `gate:<id>`, `operator:<id>` or `lease`."""
     type: str
     """Past-tense event type, usually an `EventType`."""
     at: str

@@ -1,9 +1,10 @@
-"""The engine lease: one engine drives a rollout at a time.
+"""The engine lease: one engine drives a log's rollouts at a time.
 
 The lease is a stream in the log. Taking or renewing it appends the stream's next version explicitly, so two
 engines racing for it cannot both win: `UNIQUE(stream, version)` refuses the second (`ConcurrencyError`),
 which then reads who holds it and exits 5. Expiry is wall-clock time, so a crashed engine's lease lapses and
-another engine can take over and resume from the log.
+another engine can take over and resume from the log; a holder on this machine whose process is gone is
+taken over at once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from rollout_tui.domain.events import EventType, NewEvent, lease_stream
+from rollout_tui.domain.events import LEASE_STREAM, EventType, NewEvent
 from rollout_tui.errors import LeaseHeldError
 from rollout_tui.providers.base import iso, parse_iso
 from rollout_tui.store.log import ConcurrencyError, EventLog
@@ -28,6 +29,21 @@ def default_holder() -> str:
     except (KeyError, OSError):
         user = "unknown"
     return f"{user}@{socket.gethostname()}:{os.getpid()}"
+
+
+def holder_gone(holder: str) -> bool:
+    """True when `holder` (`user@host:pid`) ran on this machine and its process no longer exists."""
+    _, _, place = holder.rpartition("@")
+    host, _, pid = place.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def wall_clock() -> datetime:
@@ -56,16 +72,14 @@ class Lease:
         """How long a lease lasts without renewal."""
         self.wall = wall
         """Wall-clock source (injectable for tests)."""
-        self.stream = lease_stream(rollout_id)
-        """The lease stream."""
+        self.stream = LEASE_STREAM
+        """The lease stream (one per log)."""
         self._version = 0
         self._expires: datetime | None = None
 
     def current(self) -> tuple[str, datetime] | None:
         """Holder and expiry of the newest lease event, or None when free."""
-        last = None
-        for event in self.log.read(stream=self.stream):
-            last = event
+        last = self.log.last_of_stream(self.stream)
         if last is None or last.type == EventType.LEASE_RELEASED:
             return None
         return str(last.data["holder"]), parse_iso(str(last.data["expires_at"]))
@@ -89,10 +103,10 @@ class Lease:
         """Take the lease, or raise `LeaseHeldError` naming the engine that holds it."""
         now = self.wall()
         held = self.current()
-        if held is not None and held[0] != self.holder and held[1] > now:
+        if held is not None and held[0] != self.holder and held[1] > now and not holder_gone(held[0]):
             raise LeaseHeldError(
-                f"rollout {self.rollout_id} is driven by {held[0]} (lease until {iso(held[1])}); "
-                "wait for it to finish or expire"
+                f"{self.log.path} is driven by {held[0]} (lease until {iso(held[1])}); "
+                "wait for it to finish or for its lease to expire"
             )
         try:
             self._append(EventType.LEASE_ACQUIRED, at, now + timedelta(seconds=self.seconds))

@@ -300,6 +300,13 @@ class EventLog:
             if not wait():
                 return
 
+    def last_of_stream(self, stream: str) -> Event | None:
+        """The newest event of `stream`, or None."""
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1", (stream,)
+        ).fetchone()
+        return _row_to_event(row) if row else None
+
     def rollout_ids(self) -> list[str]:
         """Rollouts in the log, oldest first."""
         rows = self.conn.execute(

@@ -292,9 +292,9 @@ def main(argv: list[str] | None = None) -> int:
             lambda: bench_open(big, small, count),
             lambda: bench_append(folder, 20_000 if args.quick else 100_000),
             lambda: bench_engine(hosts // 10, hosts),
-            lambda: bench_tui(hosts, 1_000),
             lambda: bench_memory(10_000 if args.quick else 100_000),
             bench_simulator,
+            lambda: bench_tui(hosts, 1_000),
         ]
         for section in sections:
             for row in section():
