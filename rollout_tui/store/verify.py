@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from rollout_tui.domain.events import Event
 from rollout_tui.domain.projection import ReplayError, RolloutProjection
 from rollout_tui.store.log import EventLog
+from rollout_tui.store.replay import bulk_fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,11 @@ class Report:
 
 def verify(log: EventLog, *, max_problems: int = 20) -> Report:
     """Read every row of `log` once and report what breaks its promises."""
+    with bulk_fold():
+        return _verify(log, max_problems)
+
+
+def _verify(log: EventLog, max_problems: int) -> Report:
     report = Report()
     expected_seq = 1
     versions: dict[str, int] = {}
