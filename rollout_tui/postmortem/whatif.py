@@ -191,6 +191,12 @@ def to_text(report: WhatIf) -> str:
     fingerprints = first.numbers.get("fingerprints") or []
     for text, count in fingerprints[:3]:
         lines.append(f"    {count:,} x {text}")
+    block = next((d for d in report.divergences if d.would != "refuse"), None)
+    if block is not None and block is not first:
+        lines.append(
+            f"  first gate block at seq {block.seq} ({block.at}), before drain step {block.step} of "
+            f"{block.hosts} host(s): {block.reason}"
+        )
     blocked = sum(1 for d in report.divergences if d.would != "refuse")
     refused = len(report.divergences) - blocked
     lines.append(

@@ -79,6 +79,7 @@ def test_whatif_guarded_over_the_unguarded_outage_blocks_before_the_second_30_ho
     done = rollout_tui("whatif", "outage-guarded", "--db", recorded["outage-unguarded"])
     assert done.returncode == 0, done.stderr
     assert "first divergence" in done.stdout
+    assert f"first gate block at seq {blocks[0].seq}" in done.stdout or blocks[0] is report.divergences[0]
 
 
 def test_whatif_of_a_plan_over_its_own_recording_finds_no_divergence(recorded: dict[str, Path]) -> None:
