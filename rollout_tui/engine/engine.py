@@ -36,6 +36,7 @@ from rollout_tui.providers.base import (
     parse_iso,
 )
 from rollout_tui.store.log import EventLog
+from rollout_tui.store.replay import bulk_fold
 
 MINUTE = timedelta(seconds=60)
 SNAPSHOT_EVERY = 5_000
@@ -111,7 +112,8 @@ class Engine:
         self._failures = 0
         self._last_deferral: tuple[str, int] | None = None
         self._reconciled = False
-        self._catch_up()
+        with bulk_fold():
+            self._catch_up()
         self._snapshot_seq = self.projection.seq
 
     # -- the log -------------------------------------------------------------------------------------
