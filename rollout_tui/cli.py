@@ -187,19 +187,88 @@ def _replay_open(log: EventLog, rollout_id: str) -> RolloutProjection:
         raise BadInputError(f"{log.path}: illegal event at {err}; run `rollout-tui verify`") from err
 
 
-def _run(plan_ref: str, db_path: Path, *, headless: bool, as_json: bool, dry: bool) -> int:
+def _run(
+    plan_ref: str, db_path: Path, *, headless: bool, as_json: bool, dry: bool, speed: float | None = None
+) -> int:
     plan = load_plan(plan_ref)
     if dry:
         click.echo(dry_run(plan))
         return ExitCode.OK
+    if not headless:
+        return _run_tui(plan_ref, plan, db_path, speed=TUI_SPEED if speed is None else speed)
     with EventLog(db_path) as log:
         tty = sys.stdout.isatty()
         with HeadlessOutput(sys.stdout, as_json=as_json, tty=tty) as output:
-            engine = _engine_for(log, plan, output.on_event, speed=0.0)
+            engine = _engine_for(log, plan, output.on_event, speed=speed or 0.0)
             code = engine.run(after_tick=output.tick)
         if not as_json:
             click.echo(summary_line(engine.projection))
         return code
+
+
+TUI_SPEED = 60.0
+"""Simulated seconds per real second in the TUI (the simulator only): a 30 s tick takes half a second."""
+
+
+def _run_tui(plan_ref: str, plan: Plan, db_path: Path, *, speed: float) -> int:
+    """Drive the rollout in the TUI; attach instead if another live engine holds its lease."""
+    from rollout_tui.engine.lease import holder_gone
+    from rollout_tui.tui.app import RolloutApp
+    from rollout_tui.tui.screens.dialogs import QuitChoice
+
+    with EventLog(db_path) as log:
+        engine = _engine_for(log, plan, None, speed=speed)
+        rollout_id, resumed = engine.rollout_id, engine.projection.plan is not None
+        held = engine.lease.current()
+        engine.provider.close()
+
+    def factory(log: EventLog) -> Engine:
+        if resumed:
+            return resume_rollout(log, rollout_id, speed=speed)
+        return start_rollout(plan, log, rollout_id=rollout_id, speed=speed)
+
+    driven = held is None or held[1] <= datetime.now(UTC) or holder_gone(held[0])
+    if not driven:
+        click.echo(f"rollout {rollout_id} is driven by {held[0]}: attaching to it", err=True)
+    outcome = RolloutApp(db_path, rollout_id=rollout_id, engine_factory=factory if driven else None).run()
+    if outcome is None:
+        return ExitCode.INTERRUPTED
+    if outcome.choice is QuitChoice.PAUSE:
+        again = f"rollout-tui run {plan_ref}" + ("" if db_path == DEFAULT_DB else f" --db {db_path}")
+        click.echo(f"rollout {rollout_id} paused; `{again}` picks it up again", err=True)
+    if outcome.choice is not QuitChoice.HEADLESS:
+        return outcome.code
+    click.echo(f"rollout {rollout_id} goes on here, headless", err=True)
+    with EventLog(db_path) as log, HeadlessOutput(sys.stdout, as_json=False, tty=sys.stdout.isatty()) as out:
+        engine = resume_rollout(log, rollout_id, speed=speed)
+        engine.on_event = out.on_event
+        code = engine.run(after_tick=out.tick)
+    click.echo(summary_line(engine.projection))
+    return code
+
+
+@cli.command()
+@db_option
+@rollout_option
+def attach(db_path: Path, rollout_id: str | None) -> int:
+    """Open the TUI on a rollout another terminal drives (or a finished one).
+
+    Nothing is driven from here: the keys append operator commands that the driving engine answers.
+    """
+    from rollout_tui.tui.app import RolloutApp
+
+    with EventLog(db_path, create=False) as log:
+        rid = resolve_rollout(log, rollout_id)
+    outcome = RolloutApp(db_path, rollout_id=rid).run()
+    return ExitCode.INTERRUPTED if outcome is None else outcome.code
+
+
+speed_option = click.option(
+    "--speed",
+    type=click.FloatRange(min=0),
+    default=None,
+    help=f"Simulator only: simulated seconds per real second (TUI {TUI_SPEED:g}; headless: flat out).",
+)
 
 
 @cli.command()
@@ -210,22 +279,25 @@ def _run(plan_ref: str, db_path: Path, *, headless: bool, as_json: bool, dry: bo
 @click.option(
     "--dry-run", "dry", is_flag=True, help="Print the batches and budget it would use; touch nothing."
 )
-def run(plan: str, db_path: Path, headless: bool, as_json: bool, dry: bool) -> int:
+@speed_option
+def run(plan: str, db_path: Path, headless: bool, as_json: bool, dry: bool, speed: float | None) -> int:
     """Run a rollout: PLAN is a TOML file or a built-in plan name.
 
-    An unfinished rollout of the same plan in the log is resumed from where the log left off.
+    An unfinished rollout of the same plan in the log is resumed from where the log left off. Without
+    --headless it opens the TUI; if another live engine drives the rollout, the TUI attaches to it.
     """
-    return _run(plan, db_path, headless=headless, as_json=as_json, dry=dry)
+    return _run(plan, db_path, headless=headless, as_json=as_json, dry=dry, speed=speed)
 
 
 @cli.command()
 @click.option("--headless", is_flag=True, help="Run without the TUI.")
 @click.option("--json", "as_json", is_flag=True, help="With --headless: print each event as a JSON line.")
-def demo(headless: bool, as_json: bool) -> int:
+@speed_option
+def demo(headless: bool, as_json: bool, speed: float | None) -> int:
     """Rehearse the outage on the simulator with the gate on (`outage-guarded`), in a new log under state/."""
     db_path = DEFAULT_DB.parent / f"demo-{datetime.now(UTC):%Y%m%d-%H%M%S}.db"
     click.echo(f"demo log: {db_path}", err=True)
-    return _run("outage-guarded", db_path, headless=headless, as_json=as_json, dry=False)
+    return _run("outage-guarded", db_path, headless=headless, as_json=as_json, dry=False, speed=speed)
 
 
 def _command(name: str, help_text: str, needs_reason: bool = False) -> None:

@@ -1,0 +1,156 @@
+"""What the live screen shows, pulled from the log: the fold plus the short histories a screen needs.
+
+`LiveFeed.pull(log)` reads every event appended since the last pull, folds them into its own
+`RolloutProjection` and returns one `Batch`: which hosts changed, which lines to add to the event tail, and
+whether signals or the gate moved. The screen applies a whole batch in one refresh, so a thousand host
+transitions mean one repaint, not a thousand. No textual here: the benchmark and tests drive it directly.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from rollout_tui.domain.events import OPERATOR_TYPES, Event, EventType
+from rollout_tui.domain.gate import GatePolicy
+from rollout_tui.domain.projection import RolloutProjection
+from rollout_tui.engine.engine import gate_policy
+from rollout_tui.engine.plan import Plan
+from rollout_tui.headless import describe
+from rollout_tui.store.log import EventLog
+
+RATE_HISTORY = 240
+"""Signal readings kept for the sparkline (two simulated hours at a 30 s tick)."""
+TAIL_LINES = 200
+"""Event-tail lines kept."""
+
+
+@dataclass(frozen=True, slots=True)
+class RatePoint:
+    """One warning-rate reading."""
+
+    at: str
+    """Event time of the reading."""
+    rate: float
+    """Warnings per minute."""
+
+
+@dataclass(frozen=True, slots=True)
+class SeenFingerprint:
+    """A warning fingerprint as last observed."""
+
+    count: int
+    """Occurrences in the last window it was seen in."""
+    last_seen: str
+    """Event time of that reading."""
+    peak: int
+    """The most occurrences in any window."""
+
+
+@dataclass(slots=True)
+class Batch:
+    """Everything one pull changed."""
+
+    events: int = 0
+    """Events folded in."""
+    hosts: set[str] = field(default_factory=set)
+    """Hosts created or moved."""
+    lines: list[str] = field(default_factory=list)
+    """New event-tail lines, oldest first."""
+    signals: bool = False
+    """A reading, baseline or gate decision arrived."""
+
+
+def tail_line(event: Event) -> str | None:
+    """The event-tail line of an event: the headless account, plus operator commands; None for the rest."""
+    line = describe(event)
+    if line is not None:
+        return line
+    if event.type in OPERATOR_TYPES:
+        why = event.data.get("reason")
+        return f"{event.at[11:19]} {event.type} by {event.actor}" + (f": {why}" if why else "")
+    if event.type == EventType.SIGNALS_UNREADABLE:
+        return f"{event.at[11:19]} signals unreadable: {event.data.get('detail', '')}"
+    return None
+
+
+_SIGNAL_TYPES = frozenset(
+    {
+        EventType.SIGNALS_OBSERVED,
+        EventType.SIGNALS_UNREADABLE,
+        EventType.BASELINE_MEASURED,
+        EventType.GATE_BLOCKED,
+        EventType.GATE_HELD,
+        EventType.GATE_CLEARED,
+        EventType.GATE_OVERRIDDEN,
+        EventType.ROLLOUT_PLANNED,
+    }
+)
+
+
+class LiveFeed:
+    """A rollout's projection kept up to date from the log, with the histories the live screen draws."""
+
+    def __init__(self, rollout_id: str | None) -> None:
+        self.fold = RolloutProjection(rollout_id)
+        """The rollout's state as of the last pull."""
+        self.rates: deque[RatePoint] = deque(maxlen=RATE_HISTORY)
+        """Recent warning-rate readings, oldest first."""
+        self.seen: dict[str, SeenFingerprint] = {}
+        """Every warning fingerprint observed, by fingerprint."""
+        self.tail: deque[str] = deque(maxlen=TAIL_LINES)
+        """The event tail, oldest first."""
+        self._policy: GatePolicy | bool | None = False
+
+    @property
+    def rollout_id(self) -> str | None:
+        """The rollout shown."""
+        return self.fold.rollout_id
+
+    def pull(self, log: EventLog) -> Batch:
+        """Fold in what was appended since the last pull; one `Batch` for all of it."""
+        batch = Batch()
+        fold = self.fold
+        for event in log.read(after=fold.seq, rollout_id=fold.rollout_id):
+            self.apply(event, batch)
+        return batch
+
+    def apply(self, event: Event, batch: Batch) -> None:
+        """Fold one event in and note in `batch` what it changed."""
+        self.fold.apply(event)
+        batch.events += 1
+        host_id = event.data.get("host_id")
+        if host_id is not None and event.stream.startswith("host:"):
+            batch.hosts.add(str(host_id))
+        if event.type in _SIGNAL_TYPES:
+            batch.signals = True
+            if event.type == EventType.SIGNALS_OBSERVED:
+                self._observed(event)
+        line = tail_line(event)
+        if line is not None:
+            batch.lines.append(line)
+            self.tail.append(line)
+
+    def _observed(self, event: Event) -> None:
+        self.rates.append(RatePoint(event.at, float(event.data.get("warnings_per_minute", 0.0))))
+        for fingerprint, count in event.data.get("fingerprints", []):
+            before = self.seen.get(fingerprint)
+            peak = max(int(count), before.peak if before else 0)
+            self.seen[fingerprint] = SeenFingerprint(int(count), event.at, peak)
+
+    def threshold(self) -> float | None:
+        """The rate above which the gate blocks, from the last decision or the plan; None if unknown."""
+        fold = self.fold
+        numbers: dict[str, Any] = fold.gate_numbers
+        if "threshold_per_minute" in numbers:
+            return float(numbers["threshold_per_minute"])
+        if self._policy is False and fold.plan is not None:
+            try:
+                self._policy = gate_policy(Plan.model_validate(fold.plan))
+            except ValueError:
+                self._policy = None
+        policy = self._policy
+        if not isinstance(policy, GatePolicy) or not policy.enabled:
+            return None
+        return policy.threshold(float((fold.baseline or {}).get("baseline_per_minute", 0.0)))

@@ -1,0 +1,212 @@
+"""Every host of both fleets in one DataTable: changed rows are updated in place, never rebuilt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
+
+from rollout_tui.domain.host import Host
+from rollout_tui.domain.projection import RolloutProjection
+from rollout_tui.tui.widgets.style import STATE_ORDER, STATE_STYLE, clock
+
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("host", "host", 19),
+    ("fleet", "fleet", 5),
+    ("state", "state", 10),
+    ("since", "since", 8),
+    ("apps", "apps", 4),
+)
+"""Column key, label and width."""
+
+SORTS: tuple[tuple[str | None, bool], ...] = (
+    (None, False),
+    ("state", False),
+    ("since", True),
+    ("host", False),
+    ("fleet", False),
+    ("apps", True),
+)
+"""The orders `cycle_sort` steps through: column and reversed; None is the order hosts appeared in."""
+
+Row = tuple[str, str, int]
+"""What a row shows that can change: state, since, apps."""
+
+
+def _sort_key(column: str) -> Any:
+    def key(value: Any) -> Any:
+        plain = value.plain if isinstance(value, Text) else value
+        if column == "state":
+            return STATE_ORDER.get(plain, 99)
+        if column == "apps":
+            return int(plain)
+        return plain
+
+    return key
+
+
+class HostTable(DataTable[object]):
+    """Hosts with fleet, state (coloured), since (event time) and apps; filterable and sortable."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        self.fleet_filter: str | None = None
+        """Show only this fleet (`old`/`new`), or all."""
+        self.state_filter: str | None = None
+        """Show only hosts in this state, or all."""
+        self.sort_column: str | None = None
+        """The column rows are ordered by; None keeps the order hosts appeared in."""
+        self.sort_reverse = False
+        """Descending order."""
+        self._shown: dict[str, Row] = {}
+        self._pending: dict[tuple[str, str], object] = {}
+        self._fold: RolloutProjection | None = None
+
+    def on_mount(self) -> None:
+        for key, label, width in COLUMNS:
+            self.add_column(label, width=width, key=key)
+
+    # -- what is shown -------------------------------------------------------------------------------
+
+    def wanted(self, host: Host) -> bool:
+        """Whether the filters let `host` through."""
+        return (self.fleet_filter is None or host.fleet == self.fleet_filter) and (
+            self.state_filter is None or host.state == self.state_filter
+        )
+
+    @property
+    def filter_label(self) -> str:
+        """`old · draining`, or `all hosts`."""
+        parts = [p for p in (self.fleet_filter, self.state_filter) if p]
+        return " · ".join(parts) if parts else "all hosts"
+
+    @property
+    def sort_label(self) -> str:
+        """`state ▲`, or `appearance`."""
+        if self.sort_column is None:
+            return "appearance"
+        return f"{self.sort_column} {'▼' if self.sort_reverse else '▲'}"
+
+    def show(self, fold: RolloutProjection, changed: Iterable[str] | None = None) -> None:
+        """Bring the table up to `fold`: only the `changed` hosts, or every row when None."""
+        self._fold = fold
+        if changed is None:
+            self._rebuild(fold)
+            return
+        moved = False
+        for host_id in changed:
+            host = fold.hosts.get(host_id)
+            if host is not None:
+                moved = self._sync(host) or moved
+        self._flush()
+        if moved and self.sort_column is not None:
+            self._sort()
+        if moved:
+            self._retitle()
+
+    def _retitle(self) -> None:
+        shown = len(self._shown)
+        self.border_title = f"hosts: {shown:,} shown · {self.filter_label} · sort {self.sort_label}"
+
+    def _row(self, host: Host) -> Row:
+        return host.state, host.since, host.apps
+
+    def _cells(self, host: Host) -> list[object]:
+        return [
+            host.host_id,
+            host.fleet,
+            Text(host.state, STATE_STYLE.get(host.state, "")),
+            clock(host.since),
+            Text(str(host.apps), justify="right"),
+        ]
+
+    def _sync(self, host: Host) -> bool:
+        hid = host.host_id
+        before = self._shown.get(hid)
+        if not self.wanted(host):
+            if before is None:
+                return False
+            self.remove_row(hid)
+            del self._shown[hid]
+            return True
+        row = self._row(host)
+        if before is None:
+            self.add_row(*self._cells(host), key=hid)
+        elif before != row:
+            state, since, apps = row
+            if state != before[0]:
+                self._pending[hid, "state"] = Text(state, STATE_STYLE.get(state, ""))
+            if since != before[1]:
+                self._pending[hid, "since"] = clock(since)
+            if apps != before[2]:
+                self._pending[hid, "apps"] = Text(str(apps), justify="right")
+        else:
+            return False
+        self._shown[hid] = row
+        return True
+
+    def _flush(self) -> None:
+        """Write the changed cells, then repaint once.
+
+        `DataTable.update_cell` repaints per cell and bumps the table's update count, which makes the next
+        paint recompute the order and offsets of all 10,000 rows; with a thousand changed hosts that costs
+        far more than the fold. Changing cells moves no row, so this writes the cells, drops only the
+        render caches (the order and offset caches stay valid) and repaints once.
+        """
+        if not self._pending:
+            return
+        for (hid, column), value in self._pending.items():
+            self._data[RowKey(hid)][ColumnKey(column)] = value
+        self._pending.clear()
+        self._cell_render_cache.clear()
+        self._row_render_cache.clear()
+        self._line_cache.clear()
+        self.refresh()
+
+    def _rebuild(self, fold: RolloutProjection) -> None:
+        self.clear()
+        self._shown.clear()
+        for host in fold.hosts.values():
+            if self.wanted(host):
+                self.add_row(*self._cells(host), key=host.host_id)
+                self._shown[host.host_id] = self._row(host)
+        if self.sort_column is not None:
+            self._sort()
+        self._retitle()
+
+    # -- controls ------------------------------------------------------------------------------------
+
+    def set_filter(self, fleet: str | None, state: str | None) -> None:
+        """Show only `fleet` and `state` (None: any)."""
+        self.fleet_filter, self.state_filter = fleet, state
+        if self._fold is not None:
+            self._rebuild(self._fold)
+
+    def cycle_sort(self) -> None:
+        """Step to the next order of `SORTS`."""
+        current = (self.sort_column, self.sort_reverse)
+        index = SORTS.index(current) if current in SORTS else 0
+        self.order_by(*SORTS[(index + 1) % len(SORTS)])
+
+    def order_by(self, column: str | None, reverse: bool = False) -> None:
+        """Order rows by `column`, or by appearance when None."""
+        self.sort_column, self.sort_reverse = column, reverse
+        if column is None:
+            if self._fold is not None:
+                self._rebuild(self._fold)
+        else:
+            self._sort()
+        self._retitle()
+
+    def _sort(self) -> None:
+        assert self.sort_column is not None
+        self.sort(self.sort_column, key=_sort_key(self.sort_column), reverse=self.sort_reverse)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """Clicking a header sorts by it; clicking it again reverses."""
+        column = str(event.column_key.value)
+        self.order_by(column, not self.sort_reverse if column == self.sort_column else False)
+        event.stop()
