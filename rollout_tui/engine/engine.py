@@ -194,6 +194,7 @@ class Engine:
                 self.clock.sleep(self.plan.engine.tick_seconds)
         finally:
             self.lease.release(iso(self.clock.now()))
+            self._catch_up()
         return self.exit_code()
 
     def exit_code(self) -> ExitCode:
