@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from rollout_tui.domain.rollout import FINAL_PHASES
 from rollout_tui.engine.commands import COMMANDS, send_command
 from rollout_tui.engine.dryrun import dry_run
 from rollout_tui.engine.engine import Engine
-from rollout_tui.engine.plan import Plan, load_plan
+from rollout_tui.engine.plan import Plan, load_plan, with_aws_overrides
 from rollout_tui.engine.session import resume_rollout, start_rollout
 from rollout_tui.errors import BadInputError, ExitCode, RolloutError
 from rollout_tui.headless import HeadlessOutput, summary_line
@@ -188,9 +189,17 @@ def _replay_open(log: EventLog, rollout_id: str) -> RolloutProjection:
 
 
 def _run(
-    plan_ref: str, db_path: Path, *, headless: bool, as_json: bool, dry: bool, speed: float | None = None
+    plan_ref: str,
+    db_path: Path,
+    *,
+    headless: bool,
+    as_json: bool,
+    dry: bool,
+    speed: float | None = None,
+    profile: str | None = None,
+    region: str | None = None,
 ) -> int:
-    plan = load_plan(plan_ref)
+    plan = with_aws_overrides(load_plan(plan_ref), profile=profile, region=region)
     if dry:
         click.echo(dry_run(plan))
         return ExitCode.OK
@@ -280,13 +289,33 @@ speed_option = click.option(
     "--dry-run", "dry", is_flag=True, help="Print the batches and budget it would use; touch nothing."
 )
 @speed_option
-def run(plan: str, db_path: Path, headless: bool, as_json: bool, dry: bool, speed: float | None) -> int:
+@click.option("--profile", help="AWS plans: the named profile to use (overrides the plan).")
+@click.option("--region", help="AWS plans: the region to use (overrides the plan).")
+def run(
+    plan: str,
+    db_path: Path,
+    headless: bool,
+    as_json: bool,
+    dry: bool,
+    speed: float | None,
+    profile: str | None,
+    region: str | None,
+) -> int:
     """Run a rollout: PLAN is a TOML file or a built-in plan name.
 
     An unfinished rollout of the same plan in the log is resumed from where the log left off. Without
     --headless it opens the TUI; if another live engine drives the rollout, the TUI attaches to it.
     """
-    return _run(plan, db_path, headless=headless, as_json=as_json, dry=dry, speed=speed)
+    return _run(
+        plan,
+        db_path,
+        headless=headless,
+        as_json=as_json,
+        dry=dry,
+        speed=speed,
+        profile=profile,
+        region=region,
+    )
 
 
 @cli.command()
@@ -334,6 +363,11 @@ def main(argv: list[str] | None = None) -> None:
     except RolloutError as err:
         click.echo(f"rollout-tui: {err}", err=True)
         sys.exit(int(err.code))
+    except sqlite3.DatabaseError as err:
+        # A log that goes bad under us: disk full, read-only, truncated. Appends are atomic, so the log
+        # holds every event written before this one, and no provider action follows an unrecorded decision.
+        click.echo(f"rollout-tui: the event log cannot be used: {err}", err=True)
+        sys.exit(int(ExitCode.BAD_INPUT))
     except click.exceptions.Exit as exit_:
         sys.exit(exit_.exit_code)
     except click.ClickException as err:

@@ -200,6 +200,20 @@ class Plan(_Section):
         return self.model_dump(mode="json")
 
 
+def with_aws_overrides(plan: Plan, *, profile: str | None, region: str | None) -> Plan:
+    """The plan with `--profile` / `--region` from the command line put into `[provider.aws]`."""
+    if profile is None and region is None:
+        return plan
+    if plan.provider.kind != "aws":
+        raise BadInputError(
+            f"--profile and --region apply to AWS plans; {plan.name} uses {plan.provider.kind}"
+        )
+    settings = dict(plan.provider.settings())
+    settings.update({k: v for k, v in (("profile", profile), ("region", region)) if v is not None})
+    provider = ProviderSection.model_validate({"kind": "aws", "aws": settings})
+    return plan.model_copy(update={"provider": provider})
+
+
 def builtin_plans() -> list[str]:
     """Names of the plans shipped with rollout_tui."""
     folder = resources.files("rollout_tui") / "plans"

@@ -67,3 +67,14 @@ def test_a_binary_file_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00junk")
     with pytest.raises(BadInputError, match="not a UTF-8 text file"):
         load_plan(str(path))
+
+
+def test_profile_and_region_from_the_command_line_override_an_aws_plan() -> None:
+    from rollout_tui.engine.plan import with_aws_overrides
+
+    plan = with_aws_overrides(load_plan("aws-example"), profile="ops", region="eu-west-1")
+    settings = plan.provider.settings()
+    assert (settings["profile"], settings["region"]) == ("ops", "eu-west-1")
+    assert settings["warning_metric"] == load_plan("aws-example").provider.settings()["warning_metric"]
+    with pytest.raises(BadInputError, match="apply to AWS plans"):
+        with_aws_overrides(load_plan("calm"), profile="ops", region=None)
