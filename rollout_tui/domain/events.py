@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class EventType(StrEnum):
@@ -118,9 +118,12 @@ class NewEvent:
     """Expected new version of the stream (optimistic concurrency); None takes the next one."""
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One appended, immutable row of the log."""
+class Event(NamedTuple):
+    """One appended, immutable row of the log.
+
+    A named tuple rather than a frozen dataclass: a log is folded a million events at a time, and a tuple is
+    built several times faster than a frozen dataclass (which sets each field through `object.__setattr__`).
+    """
 
     seq: int
     """Global, gap-free order of the log, from 1."""

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -65,6 +66,11 @@ PRAGMA user_version = {SCHEMA_VERSION};
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 """Compact JSON for `data`; the appended `Event` keeps the writer's own dict (events are not mutated)."""
 
+_SEQ_AND_VERSION = (
+    "SELECT (SELECT coalesce(max(seq), 0) FROM events), "
+    "(SELECT coalesce(max(version), 0) FROM events WHERE stream = ?)"
+)
+
 _COLUMNS = "seq, rollout_id, stream, version, type, at, recorded_at, actor, data"
 _INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
@@ -82,19 +88,17 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _row_to_event(row: Sequence[object]) -> Event:
+_decode = json.JSONDecoder().raw_decode
+
+
+def _row_to_event(row: tuple[Any, ...]) -> Event:
+    """A row as an `Event` (payloads are compact JSON objects as the store wrote them)."""
     seq, rollout_id, stream, version, type_, at, recorded_at, actor, data = row
-    return Event(
-        seq,  # type: ignore[arg-type]
-        rollout_id,  # type: ignore[arg-type]
-        stream,  # type: ignore[arg-type]
-        version,  # type: ignore[arg-type]
-        type_,  # type: ignore[arg-type]
-        at,  # type: ignore[arg-type]
-        recorded_at,  # type: ignore[arg-type]
-        actor,  # type: ignore[arg-type]
-        json.loads(data),  # type: ignore[arg-type]
-    )
+    try:
+        payload = _decode(data)[0]
+    except (TypeError, ValueError) as err:
+        raise LogFormatError(f"seq {seq}: data is not JSON ({err}); run `rollout-tui verify`") from err
+    return Event(seq, rollout_id, stream, version, type_, at, recorded_at, actor, payload)
 
 
 class EventLog:
@@ -207,8 +211,12 @@ class EventLog:
         encode = _ENCODER.encode
         conn.execute("BEGIN IMMEDIATE")
         try:
-            seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-            next_version = self._current_versions(unversioned)
+            if len(unversioned) == 1:  # the common single append: one round trip for both
+                seq, current = conn.execute(_SEQ_AND_VERSION, unversioned).fetchone()
+                next_version = {unversioned[0]: current}
+            else:
+                seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+                next_version = self._current_versions(unversioned)
             rows: list[tuple[object, ...]] = []
             appended: list[Event] = []
             for new in events:

@@ -264,14 +264,12 @@ def bench_simulator() -> list[Row]:
     ]
 
 
-def bench_tui(hosts: int, transitions: int) -> list[Row]:
-    try:
-        from tests.benchmarks import tui_bench
-    except ImportError:
-        return [
-            Row("tui: show host transitions vs projection", "TUI benchmark missing", "-", 0.0, "<= 3x", False)
-        ]
-    return [tui_bench.row(hosts, transitions)]
+def bench_tui() -> list[Row]:
+    from tests.benchmarks import tui_bench
+
+    shown, folded = tui_bench.medians()
+    name = f"TUI: show {tui_bench.BATCH:,} host transitions at {tui_bench.HOSTS:,} hosts vs fold alone"
+    return [at_most(name, shown, folded, 3.0, "shown", "folded")]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -294,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             lambda: bench_engine(hosts // 10, hosts),
             lambda: bench_memory(10_000 if args.quick else 100_000),
             bench_simulator,
-            lambda: bench_tui(hosts, 1_000),
+            bench_tui,
         ]
         for section in sections:
             for row in section():

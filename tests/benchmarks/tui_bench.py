@@ -78,7 +78,8 @@ async def measure(path: Path, scene: Scene) -> tuple[list[float], list[float], l
     return fold_only, read_fold, shown
 
 
-def main() -> int:
+def run_rounds() -> tuple[list[float], list[float], list[float], float]:
+    """Fold-only, read-and-fold and shown times per round, and the whole run's seconds."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
         scene = build(path)
@@ -86,6 +87,17 @@ def main() -> int:
         fold_only, read_fold, shown = asyncio.run(measure(path, scene))
         total = time.perf_counter() - t0
         scene.close()
+    return fold_only, read_fold, shown, total
+
+
+def medians() -> tuple[float, float]:
+    """Median seconds to show a round of transitions, and to fold it alone (for the benchmark table)."""
+    fold_only, _read, shown, _total = run_rounds()
+    return statistics.median(shown), statistics.median(fold_only)
+
+
+def main() -> int:
+    fold_only, read_fold, shown, total = run_rounds()
     fold = statistics.median(fold_only)
     read = statistics.median(read_fold)
     show = statistics.median(shown)
