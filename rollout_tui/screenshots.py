@@ -75,7 +75,7 @@ async def shoot(path: Path, rollout_id: str, name: str, size: tuple[int, int]) -
 def to_png(svg: Path) -> Path | None:
     try:
         import cairosvg  # type: ignore[import-untyped]
-    except ImportError:
+    except (ImportError, OSError):  # not installed, or the cairo library is missing
         return None
     png = svg.with_suffix(".png")
     cairosvg.svg2png(url=str(svg), write_to=str(png))
