@@ -153,8 +153,8 @@ class HostTable(DataTable[object]):
 
         `DataTable.update_cell` repaints per cell and bumps the table's update count, which makes the next
         paint recompute the order and offsets of all 10,000 rows; with a thousand changed hosts that costs
-        far more than the fold. Changing cells moves no row, so this writes the cells, drops only the
-        render caches (the order and offset caches stay valid) and repaints once.
+        far more than the fold. Changing cells moves no row, so this writes the cells, drops the render
+        caches (renderables, cells, rows, lines; the order and offset caches stay valid) and repaints once.
         """
         if not self._pending:
             return
@@ -162,6 +162,7 @@ class HostTable(DataTable[object]):
             self._data[RowKey(hid)][ColumnKey(column)] = value
         self._pending.clear()
         self._cell_render_cache.clear()
+        self._row_renderable_cache.clear()
         self._row_render_cache.clear()
         self._line_cache.clear()
         self.refresh()

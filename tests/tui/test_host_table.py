@@ -1,0 +1,43 @@
+"""The host table shows what the log says as it changes, not what it said when the row was first drawn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.geometry import Region
+
+from rollout_tui.engine.plan import load_plan
+from rollout_tui.engine.session import start_rollout
+from rollout_tui.store.log import EventLog
+from rollout_tui.tui.app import RolloutApp
+from rollout_tui.tui.widgets.host_table import HostTable
+from tests.tui.test_controls import synchronous
+
+
+@synchronous
+async def test_rows_on_screen_follow_their_hosts_through_a_whole_rollout(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    with EventLog(db) as log:
+        engine = start_rollout(load_plan("calm"), log, holder="test", rollout_id="calm-test")
+        engine.lease.acquire("2026-01-01T00:00:00Z")
+        engine.begin()
+        engine.tick()
+        app = RolloutApp(db, poll_seconds=3600)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            table = app.live.query_one(HostTable)
+
+            def screen_rows() -> list[str]:
+                strips = table.render_lines(Region(0, 0, table.size.width, table.size.height))
+                return [s.text for s in strips if " old " in s.text or " new " in s.text]
+
+            assert screen_rows() and all(" healthy " in row for row in screen_rows())
+            while not engine.finished:
+                engine.clock.sleep(30)
+                engine.tick()
+                app.poll()
+                await pilot.pause()
+            rows = screen_rows()
+            assert rows
+            first_old = [row for row in rows if " old " in row]
+            assert first_old and all(" terminated " in row for row in first_old), first_old
