@@ -11,9 +11,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from rollout_tui.errors import BadInputError
+from rollout_tui.providers.settings import PlanTable
 
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
@@ -21,11 +29,11 @@ _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 class Share(BaseModel):
     """A count of hosts, or a percentage of a fleet: `5` or `"10%"`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
-    count: int | None = None
+    count: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
     """An absolute number of hosts."""
-    percent: float | None = None
+    percent: Annotated[float, Field(ge=0, le=100)] | None = None
     """A percentage of the reference fleet size."""
 
     @model_validator(mode="before")
@@ -43,6 +51,8 @@ class Share(BaseModel):
                 raise ValueError(f"{value!r} is not a count or a percentage between 0% and 100%")
             return {"percent": float(match.group(1))}
         if isinstance(value, dict):
+            if sum(value.get(k) is not None for k in ("count", "percent")) != 1:
+                raise ValueError("give exactly one of count or percent")
             return value
         raise ValueError('expected a count like 5 or a percentage like "10%"')
 
@@ -56,8 +66,8 @@ class Share(BaseModel):
         return str(self.count) if self.count is not None else f"{self.percent:g}%"
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Section(PlanTable):
+    """A table of the plan (see `PlanTable`)."""
 
 
 PositiveInt = Annotated[int, Field(ge=1, le=1_000_000)]
@@ -245,6 +255,8 @@ def parse_plan(text: str, source: str) -> Plan:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise BadInputError(f"{source}: invalid TOML: {err}") from err
+    except RecursionError as err:
+        raise BadInputError(f"{source}: invalid TOML: nested too deeply") from err
     try:
         return Plan.model_validate(raw)
     except ValidationError as err:

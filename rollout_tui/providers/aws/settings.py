@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from rollout_tui.errors import BadInputError
+from rollout_tui.providers.settings import PlanTable
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _TARGET_GROUP_ARN = re.compile(
@@ -18,8 +19,8 @@ _ENDPOINT = re.compile(r"^https?://[^/@\s]+(/\S*)?$")
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 
 
-class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Table(PlanTable):
+    """A table of `[provider.aws]`."""
 
 
 class Dimension(_Table):
@@ -38,7 +39,7 @@ class MetricSpec(_Table):
     """CloudWatch namespace, e.g. `MyApp`."""
     name: Name
     """Metric name."""
-    dimensions: Annotated[list[Dimension], Field(max_length=30)] = []
+    dimensions: Annotated[list[Dimension], Field(max_length=30, default_factory=list)]
     """Exact dimensions of the metric (CloudWatch matches all of them, none more)."""
     period_seconds: int = 60
     """Aggregation period: 1, 5, 10, 30 or a multiple of 60."""
@@ -106,7 +107,7 @@ class AwsSettings(_Table):
     """The gate's warning count; unset: signals are unreadable (the gate fails closed)."""
     app_health: AppHealthByFleet | None = None
     """Optional app-health gauges per fleet."""
-    alarm_names: Annotated[list[Name], Field(max_length=100)] = []
+    alarm_names: Annotated[list[Name], Field(max_length=100, default_factory=list)]
     """Alarms (metric or composite) whose ALARM state blocks draining; a missing one is unreadable."""
     deregistration_timeout_seconds: Annotated[int, Field(ge=1, le=3600)] | None = None
     """A target still `draining` this long after `drain()` is reported drained, with an incident."""

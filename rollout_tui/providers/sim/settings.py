@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from rollout_tui.errors import BadInputError
+from rollout_tui.providers.settings import PlanTable
 from rollout_tui.providers.sim.scenarios import SCENARIOS
 
 Rate = Annotated[float, Field(ge=0, le=1)]
@@ -15,10 +16,8 @@ PerMinute = Annotated[float, Field(ge=0, le=1_000_000)]
 Duration = Annotated[float, Field(ge=0, le=7 * 24 * 3600)]
 
 
-class SimSettings(BaseModel):
+class SimSettings(PlanTable):
     """Everything the simulator needs; a scenario supplies defaults, explicit settings override them."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     scenario: Literal["outage", "calm"] = "outage"
     """The named scenario whose defaults apply."""
