@@ -101,8 +101,8 @@ class Engine:
         """The rollout's state, folded from the log."""
         self.lease = Lease(log, rollout_id, holder, plan.engine.lease_seconds, wall=wall)
         """This engine's hold on the rollout."""
-        self.on_event = on_event
-        """Called with every event of the rollout as it is folded in (JSON lines, progress, TUI)."""
+        self.on_event: Callable[[Event], None] | None = None
+        """Called with every event folded in after the engine was made (JSON lines, progress, TUI)."""
         self.gate = gate_policy(plan)
         """The gate policy."""
         self._actor = f"provider:{provider.name}"
@@ -115,6 +115,7 @@ class Engine:
         with bulk_fold():
             self._catch_up()
         self._snapshot_seq = self.projection.seq
+        self.on_event = on_event
 
     # -- the log -------------------------------------------------------------------------------------
 
@@ -180,9 +181,15 @@ class Engine:
         *,
         should_stop: Callable[[], bool] = lambda: False,
         after_tick: Callable[[RolloutProjection], None] | None = None,
+        started: Callable[[], None] | None = None,
     ) -> ExitCode:
-        """Tick until the rollout completes or is aborted (or `should_stop`); hold the lease meanwhile."""
+        """Tick until the rollout completes or is aborted (or `should_stop`); hold the lease meanwhile.
+
+        `started` is called once the lease is held, before anything else is written.
+        """
         self.lease.acquire(iso(self.clock.now()))
+        if started is not None:
+            started()
         try:
             self.begin()
             while not self.finished and not should_stop():

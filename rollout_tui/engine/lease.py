@@ -99,17 +99,20 @@ class Lease:
         self._version = version + 1
         self._expires = expires
 
-    def acquire(self, at: str) -> None:
-        """Take the lease, or raise `LeaseHeldError` naming the engine that holds it."""
-        now = self.wall()
+    def check_free(self) -> None:
+        """Raise `LeaseHeldError` naming the holder if another live engine holds the lease."""
         held = self.current()
-        if held is not None and held[0] != self.holder and held[1] > now and not holder_gone(held[0]):
+        if held is not None and held[0] != self.holder and held[1] > self.wall() and not holder_gone(held[0]):
             raise LeaseHeldError(
                 f"{self.log.path} is driven by {held[0]} (lease until {iso(held[1])}); "
                 "wait for it to finish or for its lease to expire"
             )
+
+    def acquire(self, at: str) -> None:
+        """Take the lease, or raise `LeaseHeldError` naming the engine that holds it."""
+        self.check_free()
         try:
-            self._append(EventType.LEASE_ACQUIRED, at, now + timedelta(seconds=self.seconds))
+            self._append(EventType.LEASE_ACQUIRED, at, self.wall() + timedelta(seconds=self.seconds))
         except ConcurrencyError as err:
             held = self.current()
             who = held[0] if held else "another engine"

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from rollout_tui.domain.events import Event, EventType
 from rollout_tui.domain.projection import ReplayError
+from rollout_tui.domain.rollout import FINAL_PHASES
 from rollout_tui.engine.engine import Engine
-from rollout_tui.engine.lease import default_holder
+from rollout_tui.engine.lease import Lease, default_holder
 from rollout_tui.engine.plan import Plan
 from rollout_tui.errors import BadInputError
 from rollout_tui.providers import build_provider
@@ -128,3 +129,36 @@ def recorded_decisions(log: EventLog, rollout_id: str) -> list[Decision]:
         elif event.type == EventType.HOST_TERMINATED:
             decisions.append(Decision(at, "terminate", str(event.data["host_id"])))
     return decisions
+
+
+def open_rollout(
+    log: EventLog,
+    plan: Plan,
+    *,
+    speed: float = 0.0,
+    on_event: Callable[[Event], None] | None = None,
+    check_lease: bool = True,
+) -> tuple[Engine, bool]:
+    """The engine for `plan` on this log: the newest rollout resumed if it is unfinished, else a new one.
+
+    Returns the engine and whether it resumes. With `check_lease`, a log another live engine drives is
+    refused first (`LeaseHeldError`, exit 5), before anything is printed or folded. A rollout that never got
+    as far as its plan (its engine died right after taking the lease) is left behind and a new one starts.
+    """
+    if check_lease:
+        Lease(log, "", default_holder(), plan.engine.lease_seconds).check_free()
+    rollout_id = log.latest_rollout_id()
+    if rollout_id is not None:
+        try:
+            fold = replay(log, rollout_id)
+        except ReplayError as err:
+            raise BadInputError(f"{log.path}: illegal event at {err}; run `rollout-tui verify`") from err
+        if fold.phase not in FINAL_PHASES and fold.plan is not None:
+            recorded = fold.plan.get("name")
+            if recorded != plan.name:
+                raise BadInputError(
+                    f"rollout {rollout_id} (plan {recorded}) is unfinished in {log.path}: "
+                    "finish or abort it first, or use another --db"
+                )
+            return resume_rollout(log, rollout_id, speed=speed, on_event=on_event), True
+    return start_rollout(plan, log, speed=speed, on_event=on_event), False
