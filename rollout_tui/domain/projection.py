@@ -64,6 +64,7 @@ _PLAIN_FIELDS = (
     "lease",
     "throttled",
     "provider_errors",
+    "last_tick_at",
 )
 """Fields that are plain JSON values, copied as they are into and out of snapshots."""
 
@@ -158,6 +159,8 @@ class RolloutProjection:
         """Provider errors recorded."""
         self.skipped: Counter[str] = Counter()
         """Unknown event types skipped, by type."""
+        self.last_tick_at: str | None = None
+        """Event time of the engine's last committed tick (every tick records its signal reading)."""
         self._handlers: dict[str, Callable[[Event], None]] = {
             EventType.ROLLOUT_PLANNED: self._planned,
             EventType.ROLLOUT_STARTED: self._started,
@@ -300,6 +303,7 @@ class RolloutProjection:
         self.baseline = event.data
 
     def _signals(self, event: Event) -> None:
+        self.last_tick_at = event.at
         self.signals_readable = True
         self.gate_streak = int(event.data.get("good_streak", 0))
         rate = float(event.data.get("warnings_per_minute", 0.0))
@@ -311,6 +315,7 @@ class RolloutProjection:
         self.fingerprints = list(event.data.get("fingerprints", []))
 
     def _signals_unreadable(self, event: Event) -> None:
+        self.last_tick_at = event.at
         self.signals_readable = False
 
     def _gate_closed(self, event: Event) -> None:
@@ -437,4 +442,5 @@ class RolloutProjection:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "skipped": dict(self.skipped),
+            "last_tick_at": self.last_tick_at,
         }

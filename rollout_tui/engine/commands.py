@@ -50,16 +50,19 @@ def send_command(
     if fold.phase in FINAL_PHASES:
         raise BadInputError(f"rollout {fold.rollout_id} is already {fold.phase}")
     assert fold.rollout_id is not None
-    # Under the simulator event time is simulated: stamp the command at the rollout's own clock.
+    # Under the simulator event time is simulated: stamp the command at the rollout's own clock, as it stands
+    # when the command is written (inside the write lock, so it is never earlier than what precedes it).
     simulated = (fold.plan or {}).get("provider", {}).get("kind") == "sim"
-    at = fold.at if simulated and fold.at else iso(datetime.now(UTC))
     data = {"reason": reason} if reason else {}
-    new = NewEvent(
-        fold.rollout_id,
-        operator_stream(fold.rollout_id),
-        COMMANDS[command],
-        at,
-        actor or operator_actor(),
-        data,
-    )
-    return log.append(new)
+    with log.transaction():
+        latest = log.last_of_rollout(fold.rollout_id)
+        at = latest.at if simulated and latest is not None else iso(datetime.now(UTC))
+        new = NewEvent(
+            fold.rollout_id,
+            operator_stream(fold.rollout_id),
+            COMMANDS[command],
+            at,
+            actor or operator_actor(),
+            data,
+        )
+        return log.append(new)

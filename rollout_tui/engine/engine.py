@@ -1,16 +1,19 @@
-"""The rollout loop: observe the provider, record facts, decide, record decisions, then act.
+"""The rollout loop: read the provider, record facts and decisions, then act.
 
-Every tick: answer operator commands, record what the provider reports (hosts, signals, throttling), let
-the gate judge the signals, then take the next step of the current stage (boot, wait for health, drain,
-terminate). A decision is always appended to the log before the provider is asked to carry it out, and
-every provider action is idempotent, so an engine resumed from the log after a crash repeats no boot or
-drain: it re-issues only what the log says was decided and the provider has not done.
+Every tick: read what the provider reports (hosts, signals, throttling); then, in one transaction, answer
+operator commands, record the facts, let the gate judge the signals and decide the next step of the current
+stage (boot, wait for health, drain, terminate); then, once that is committed, ask the provider to carry the
+decisions out. A tick is recorded whole or not at all, and a decision is always in the log before the
+provider hears of it. Every provider action is idempotent, so an engine resumed from the log after a crash
+repeats no boot or drain: it re-issues only what the log says was decided and the provider has not done.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,10 +30,12 @@ from rollout_tui.errors import ExitCode, ProviderFailureError
 from rollout_tui.providers.base import (
     Clock,
     HostFact,
+    Incident,
     IncidentKind,
     Lifecycle,
     Provider,
     ProviderError,
+    Signals,
     SignalsUnreadableError,
     iso,
     parse_iso,
@@ -39,11 +44,28 @@ from rollout_tui.store.log import EventLog
 from rollout_tui.store.replay import bulk_fold
 
 MINUTE = timedelta(seconds=60)
+WRITER_GAP_SECONDS = 0.002
+"""Real time between ticks in which the write lock is free, so operator commands get in even when a simulated
+rollout runs flat out (a tick holds the lock from its first event to its last)."""
 SNAPSHOT_EVERY = 5_000
 """Seqs between the projection snapshots the engine keeps, so replays of long logs start near the end."""
 
 Pending = tuple[str, str, dict[str, Any]]
 """An event to record: (stream, type, data)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderReading:
+    """Everything a tick reads from the provider, read before the tick's transaction begins."""
+
+    facts: list[HostFact]
+    """Every host of both fleets."""
+    signals: Signals | SignalsUnreadableError
+    """The gate window's signals, or why they could not be read."""
+    baseline: Signals | SignalsUnreadableError | None
+    """The baseline window's signals, while a baseline may be due."""
+    incidents: list[Incident]
+    """Throttles and errors met since the last tick."""
 
 
 def gate_policy(plan: Plan) -> GatePolicy:
@@ -112,6 +134,7 @@ class Engine:
         self._failures = 0
         self._last_deferral: tuple[str, int] | None = None
         self._reconciled = False
+        self._actions: list[Callable[[], object]] = []
         with bulk_fold():
             self._catch_up()
         self._snapshot_seq = self.projection.seq
@@ -198,6 +221,7 @@ class Engine:
                     after_tick(self.projection)
                 if self.finished or should_stop():
                     break
+                time.sleep(WRITER_GAP_SECONDS)
                 self.clock.sleep(self.plan.engine.tick_seconds)
         finally:
             self.lease.release(iso(self.clock.now()))
@@ -209,27 +233,62 @@ class Engine:
         return ExitCode.ABORTED if self.projection.phase == Phase.ABORTED else ExitCode.OK
 
     def tick(self) -> None:
-        """One round of observe, decide, act."""
+        """One round: read the provider, record the tick's facts and decisions at once, then act."""
         now = self.clock.now()
         self._catch_up()
         self.lease.renew(iso(now))
         if self.finished:
             return
-        self._answer_commands(now)
-        if self.finished:
-            return
-        if self._too_long(now):
-            return
         try:
-            self._observe(now)
-            self._read_signals(now)
-            self._record_incidents()
-            if self.projection.phase in (Phase.RUNNING, Phase.BLOCKED):
-                self._reconcile()
-                self._advance(now)
-            self._failures = 0
+            reading = self._read_provider(now)
         except ProviderError as err:
             self._provider_failed(err)
+            return
+        self._actions = []
+        with self.log.transaction():
+            self._catch_up()  # whatever others appended before this engine took the write lock
+            self._decide(now, reading)
+        try:
+            for action in self._actions:
+                action()
+        except ProviderError as err:
+            self._reconciled = False  # the next tick re-issues what the log decided
+            self._provider_failed(err)
+            return
+        self._failures = 0
+
+    def _read_provider(self, now: datetime) -> ProviderReading:
+        provider = self.provider
+        facts = provider.list_hosts()
+        signals: Signals | SignalsUnreadableError
+        try:
+            signals = provider.read_signals(now - timedelta(seconds=self.gate.window_seconds), now)
+        except SignalsUnreadableError as err:
+            signals = err
+        baseline: Signals | SignalsUnreadableError | None = None
+        if self.projection.stage in ("planned", "boot", "wait_healthy"):
+            try:
+                baseline = provider.read_signals(
+                    now - timedelta(seconds=self.plan.gate.baseline_seconds), now
+                )
+            except SignalsUnreadableError as err:
+                baseline = err
+        return ProviderReading(facts, signals, baseline, provider.take_incidents())
+
+    def _decide(self, now: datetime, reading: ProviderReading) -> None:
+        self._answer_commands(now)
+        if self.finished or self._too_long(now):
+            return
+        self._record_incidents(reading.incidents)
+        self._observe(now, reading.facts)
+        self._read_signals(now, reading.signals)
+        if self.projection.phase in (Phase.RUNNING, Phase.BLOCKED):
+            self._reconcile()
+            self._advance(now, reading.baseline)
+
+    def _act(self, action: Callable[..., object], *args: object) -> None:
+        """Carry a decision out once the tick's events are committed."""
+        self._actions.append(lambda: action(*args))
 
     def _too_long(self, now: datetime) -> bool:
         started = self.projection.started_at
@@ -240,7 +299,7 @@ class Engine:
         return True
 
     def _provider_failed(self, err: ProviderError) -> None:
-        self._record_incidents()
+        self._record_incidents(self.provider.take_incidents())
         self._failures += 1
         kind = EventType.API_THROTTLED if err.throttled else EventType.PROVIDER_ERROR
         data = {
@@ -257,9 +316,9 @@ class Engine:
                 "the log shows it, resume with `rollout-tui run` once the provider works"
             ) from err
 
-    def _record_incidents(self) -> None:
+    def _record_incidents(self, incidents: list[Incident]) -> None:
         pending = []
-        for incident in self.provider.take_incidents():
+        for incident in incidents:
             kind = (
                 EventType.API_THROTTLED
                 if incident.kind is IncidentKind.THROTTLED
@@ -339,8 +398,8 @@ class Engine:
 
     # -- observing -----------------------------------------------------------------------------------
 
-    def _observe(self, now: datetime) -> None:
-        facts = {fact.host_id: fact for fact in self.provider.list_hosts()}
+    def _observe(self, now: datetime, listed: list[HostFact]) -> None:
+        facts = {fact.host_id: fact for fact in listed}
         self._facts = facts
         fold = self.projection
         timeout = timedelta(seconds=self.plan.boot.health_timeout_seconds)
@@ -418,18 +477,16 @@ class Engine:
                 return [self._host(EventType.HOST_FAILED, hid, reason="host disappeared while booting")]
         return []
 
-    def _read_signals(self, now: datetime) -> None:
-        window = timedelta(seconds=self.gate.window_seconds)
+    def _read_signals(self, now: datetime, signals: Signals | SignalsUnreadableError) -> None:
         fold = self.projection
         pending: list[Pending] = []
-        try:
-            signals = self.provider.read_signals(now - window, now)
-        except SignalsUnreadableError as err:
+        observed: dict[str, Any] = {}
+        if isinstance(signals, SignalsUnreadableError):
+            err = signals
             pending.append(
                 self._gate(EventType.SIGNALS_UNREADABLE, operation=err.operation, detail=err.detail)
             )
             reading = Reading(None, unreadable_reason=err.detail)
-            observed: dict[str, Any] = {}
         else:
             rate = signals.warnings / signals.minutes
             fingerprints = aggregate(signals.messages)
@@ -492,17 +549,17 @@ class Engine:
         self._reconciled = True
         fold = self.projection
         if fold.new_desired:
-            self.provider.scale_new_fleet(fold.new_desired)
+            self._act(self.provider.scale_new_fleet, fold.new_desired)
         for host in fold.hosts.values():
             fact = self._facts.get(host.host_id)
             if fact is None:
                 continue
             if host.state == HostState.DRAINING and fact.lifecycle is Lifecycle.IN_SERVICE:
-                self.provider.drain(host.host_id)
+                self._act(self.provider.drain, host.host_id)
             elif host.state == HostState.TERMINATED and fact.lifecycle is not Lifecycle.TERMINATED:
-                self.provider.terminate(host.host_id)
+                self._act(self.provider.terminate, host.host_id)
 
-    def _advance(self, now: datetime) -> None:
+    def _advance(self, now: datetime, baseline: Signals | SignalsUnreadableError | None) -> None:
         fold = self.projection
         if fold.stage == "planned":
             self.record([self._rollout(EventType.STAGE_CHANGED, stage="boot")])
@@ -510,7 +567,7 @@ class Engine:
         if fold.stage == "boot":
             self._boot(now)
         if fold.stage == "wait_healthy" and self._new_fleet_ready():
-            self._measure_baseline(now)
+            self._measure_baseline(baseline)
         if fold.stage == "drain":
             self._terminate_drained()
             self._drain_timeouts(now)
@@ -548,7 +605,7 @@ class Engine:
                 )
             ]
         )
-        self.provider.scale_new_fleet(desired)
+        self._act(self.provider.scale_new_fleet, desired)
 
     def _handle_failures(self) -> None:
         fold = self.projection
@@ -563,20 +620,22 @@ class Engine:
                     self._rollout(EventType.BOOT_REQUESTED, count=1, desired=desired, replaces=host.host_id),
                 ]
             )
-            self.provider.terminate(host.host_id)
-            self.provider.scale_new_fleet(desired)
+            self._act(self.provider.terminate, host.host_id)
+            self._act(self.provider.scale_new_fleet, desired)
 
     def _new_fleet_ready(self) -> bool:
         counts = self.projection.counts[Fleet.NEW]
         unreplaced = counts[HostState.FAILED]
         return counts[HostState.BOOTING] == 0 and counts[HostState.HEALTHY] >= self._goal() - unreplaced
 
-    def _measure_baseline(self, now: datetime) -> None:
+    def _measure_baseline(self, signals: Signals | SignalsUnreadableError | None) -> None:
         seconds = self.plan.gate.baseline_seconds
-        try:
-            signals = self.provider.read_signals(now - timedelta(seconds=seconds), now)
-        except SignalsUnreadableError as err:
-            self.record([self._gate(EventType.SIGNALS_UNREADABLE, operation="baseline", detail=err.detail)])
+        if signals is None:
+            return
+        if isinstance(signals, SignalsUnreadableError):
+            self.record(
+                [self._gate(EventType.SIGNALS_UNREADABLE, operation="baseline", detail=signals.detail)]
+            )
             return
         rate = signals.warnings / signals.minutes
         self.record(
@@ -598,7 +657,7 @@ class Engine:
             return
         self.record([self._host(EventType.HOST_TERMINATED, h.host_id) for h in drained])
         for host in drained:
-            self.provider.terminate(host.host_id)
+            self._act(self.provider.terminate, host.host_id)
 
     def _drain_timeouts(self, now: datetime) -> None:
         limit = timedelta(seconds=self.plan.drain.timeout_seconds)
@@ -671,7 +730,7 @@ class Engine:
             ]
         )
         for host in batch:
-            self.provider.drain(host.host_id)
+            self._act(self.provider.drain, host.host_id)
 
     def _apps(self, host: Host) -> int:
         fact = self._facts.get(host.host_id)

@@ -30,16 +30,21 @@ SIM_START = datetime(2026, 1, 1, tzinfo=UTC)
 """Where simulated time starts unless the plan's `[provider.sim] start` says otherwise."""
 
 
-def default_clock(plan: Plan, *, speed: float = 0.0, resume_at: str | None = None) -> Clock:
+def default_clock(
+    plan: Plan, *, speed: float = 0.0, resume_at: str | None = None, start_at: str | None = None
+) -> Clock:
     """Simulated time for the simulator, wall time otherwise.
 
-    Simulated time starts at the scenario's start, or on resume one tick after the log's last event: the
-    tick the dead engine would have taken next.
+    Simulated time starts at the scenario's start; on resume, one tick after the last tick the log holds
+    (`resume_at`: ticks are committed whole, so that is the tick the dead engine would have taken next), or
+    at the rollout's start (`start_at`) when it died before its first tick.
     """
     if plan.provider.kind != "sim":
         return SystemClock()
     if resume_at is not None:
         return SimulatedClock(parse_iso(resume_at) + timedelta(seconds=plan.engine.tick_seconds), speed)
+    if start_at is not None:
+        return SimulatedClock(parse_iso(start_at), speed)
     start = plan.provider.settings().get("start")
     try:
         moment = parse_iso(str(start)) if start else SIM_START
@@ -98,7 +103,7 @@ def resume_rollout(
     if fold.phase in ("completed", "aborted"):
         raise BadInputError(f"rollout {fold.rollout_id} is already {fold.phase}")
     plan = Plan.model_validate(fold.plan)
-    clock = clock or default_clock(plan, speed=speed, resume_at=fold.at)
+    clock = clock or default_clock(plan, speed=speed, resume_at=fold.last_tick_at, start_at=fold.started_at)
     if provider is None:
         provider = build_provider(
             plan.provider.kind,

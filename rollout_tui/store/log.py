@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -209,7 +210,9 @@ class EventLog:
         recorded_at = self._clock()
         unversioned = list({new.stream for new in events if new.version is None})
         encode = _ENCODER.encode
-        conn.execute("BEGIN IMMEDIATE")
+        own = not conn.in_transaction  # inside `transaction()` the caller commits
+        if own:
+            conn.execute("BEGIN IMMEDIATE")
         try:
             if len(unversioned) == 1:  # the common single append: one round trip for both
                 seq, current = conn.execute(_SEQ_AND_VERSION, unversioned).fetchone()
@@ -229,19 +232,35 @@ class EventLog:
                 rows.append((*row, encode(new.data)))
                 appended.append(Event(*row, new.data))
             conn.executemany(_INSERT, rows)
-            conn.execute("COMMIT")
+            if own:
+                conn.execute("COMMIT")
         except sqlite3.IntegrityError as err:
-            conn.execute("ROLLBACK")
+            if own:
+                conn.execute("ROLLBACK")
             if "version" in str(err):
                 raise ConcurrencyError(
                     "another writer appended to the same stream first (stream version already used)"
                 ) from err
             raise RolloutError(f"event log refused the append: {err}") from err
         except BaseException:
-            if conn.in_transaction:
+            if own and conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         return appended
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the write lock across several appends: all of them are committed together, or none."""
+        if self.readonly:
+            raise RolloutError(f"{self.path} is open read-only")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
     def _current_versions(self, streams: list[str]) -> dict[str, int]:
         """The current version of each stream (absent: no events yet), in as few queries as possible."""
@@ -312,6 +331,13 @@ class EventLog:
         """The newest event of `stream`, or None."""
         row = self.conn.execute(
             f"SELECT {_COLUMNS} FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1", (stream,)
+        ).fetchone()
+        return _row_to_event(row) if row else None
+
+    def last_of_rollout(self, rollout_id: str) -> Event | None:
+        """The newest event of `rollout_id`, or None."""
+        row = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE rollout_id = ? ORDER BY seq DESC LIMIT 1", (rollout_id,)
         ).fetchone()
         return _row_to_event(row) if row else None
 
