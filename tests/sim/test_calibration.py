@@ -33,7 +33,9 @@ def test_draining_thirty_at_a_time_corrupts_hundreds_of_apps_with_a_warning_spik
     assert result.peak_warnings_per_minute >= 20 * 3.0
 
 
-def test_a_budgeted_drain_corrupts_almost_none(unguarded: tuple[DriveResult, float], guarded: DriveResult) -> None:
+def test_a_budgeted_drain_corrupts_almost_none(
+    unguarded: tuple[DriveResult, float], guarded: DriveResult
+) -> None:
     """The duration bound (at most 1.5x) is asserted through the engine, in test_outage.py."""
     baseline, _ = unguarded
     print(f"\nguarded: {guarded}")
