@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,11 @@ from typing import Any
 import click
 
 from rollout_tui.domain.projection import ReplayError, RolloutProjection
-from rollout_tui.domain.rollout import FINAL_PHASES
 from rollout_tui.engine.commands import COMMANDS, send_command
 from rollout_tui.engine.dryrun import dry_run
 from rollout_tui.engine.engine import Engine
 from rollout_tui.engine.plan import Plan, load_plan, with_aws_overrides
-from rollout_tui.engine.session import resume_rollout, start_rollout
+from rollout_tui.engine.session import open_rollout, resume_rollout, start_rollout
 from rollout_tui.errors import BadInputError, ExitCode, RolloutError
 from rollout_tui.headless import HeadlessOutput, summary_line
 from rollout_tui.postmortem.timeline import build_timeline, to_markdown
@@ -107,13 +107,26 @@ def status(db_path: Path, rollout_id: str | None, as_json: bool) -> None:
 @click.option("--at", "at", type=click.IntRange(min=0), help="Show the state as of this seq.")
 @click.option("--headless", is_flag=True, help="Print the state instead of opening the TUI.")
 @click.option("--json", "as_json", is_flag=True, help="With --headless: print one JSON object.")
-def replay(db_path: Path, rollout_id: str | None, at: int | None, headless: bool, as_json: bool) -> None:
-    """Rebuild a past rollout's state as of any seq."""
-    fold = _replay(db_path, rollout_id, at)
-    if as_json:
-        _print_json(fold.status_json())
-    else:
-        click.echo(_summary(fold))
+def replay(db_path: Path, rollout_id: str | None, at: int | None, headless: bool, as_json: bool) -> int:
+    """Rebuild a rollout's state as of any seq: a read-only TUI to step, play and seek through its log.
+
+    It opens at the end (or at --at SEQ). Keys: arrows step, n/N jump between decisions, space plays,
+    +/- change speed, : seeks to a seq or time, F follows a log still being written, ? lists them all.
+    With --headless (or --json, or without a terminal) it prints the state instead.
+    """
+    if headless or as_json or not sys.stdout.isatty():
+        fold = _replay(db_path, rollout_id, at)
+        if as_json:
+            _print_json(fold.status_json())
+        else:
+            click.echo(_summary(fold))
+        return ExitCode.OK
+    from rollout_tui.tui.replay_app import ReplayApp
+
+    with EventLog(db_path, readonly=True) as log:
+        rid = resolve_rollout(log, rollout_id)
+    code = ReplayApp(db_path, rollout_id=rid, at=at).run()
+    return ExitCode.INTERRUPTED if code is None else code
 
 
 @cli.command()
@@ -164,21 +177,20 @@ def whatif(plan: str, db_path: Path, rollout_id: str | None) -> None:
         raise BadInputError(f"{db_path}: illegal event at {err}; run `rollout-tui verify`") from err
 
 
-def _engine_for(log: EventLog, plan: Plan, on_event: Any, speed: float) -> Engine:
+def _engine_for(
+    log: EventLog, plan: Plan, on_event: Any, speed: float, *, check_lease: bool = True
+) -> Engine:
     """Resume the newest rollout of this plan if it is unfinished; otherwise start a new one."""
-    rollout_id = log.latest_rollout_id()
-    if rollout_id is not None:
-        fold = _replay_open(log, rollout_id)
-        if fold.phase not in FINAL_PHASES:
-            recorded = (fold.plan or {}).get("name")
-            if recorded != plan.name:
-                raise BadInputError(
-                    f"rollout {rollout_id} (plan {recorded}) is unfinished in {log.path}: "
-                    "finish or abort it first, or use another --db"
-                )
-            click.echo(f"resuming rollout {rollout_id} from seq {fold.seq}", err=True)
-            return resume_rollout(log, rollout_id, speed=speed, on_event=on_event)
-    return start_rollout(plan, log, speed=speed, on_event=on_event)
+    engine, _ = open_rollout(log, plan, speed=speed, on_event=on_event, check_lease=check_lease)
+    return engine
+
+
+def _say_resuming(engine: Engine) -> Callable[[], None] | None:
+    """Once the lease is held: tell the user a rollout is picked up where its log left off."""
+    if engine.projection.plan is None:
+        return None
+    at = engine.projection.seq
+    return lambda: click.echo(f"resuming rollout {engine.rollout_id} from seq {at}", err=True)
 
 
 def _replay_open(log: EventLog, rollout_id: str) -> RolloutProjection:
@@ -209,7 +221,7 @@ def _run(
         tty = sys.stdout.isatty()
         with HeadlessOutput(sys.stdout, as_json=as_json, tty=tty) as output:
             engine = _engine_for(log, plan, output.on_event, speed=speed or 0.0)
-            code = engine.run(after_tick=output.tick)
+            code = engine.run(after_tick=output.tick, started=_say_resuming(engine))
         if not as_json:
             click.echo(summary_line(engine.projection))
         return code
@@ -226,7 +238,7 @@ def _run_tui(plan_ref: str, plan: Plan, db_path: Path, *, speed: float) -> int:
     from rollout_tui.tui.screens.dialogs import QuitChoice
 
     with EventLog(db_path) as log:
-        engine = _engine_for(log, plan, None, speed=speed)
+        engine = _engine_for(log, plan, None, speed=speed, check_lease=False)
         rollout_id, resumed = engine.rollout_id, engine.projection.plan is not None
         held = engine.lease.current()
         engine.provider.close()

@@ -1,7 +1,8 @@
 """Write the README's screenshots of the TUI into screenshots/: `python -m rollout_tui.screenshots`.
 
 Each scene runs a built-in plan on the simulator flat out into a fresh log until a moment worth showing,
-then opens the TUI attached to that log at a fixed size and saves it as SVG (and PNG where cairosvg, a
+then opens the TUI attached to that log at a fixed size and saves it as SVG; `replay.svg` runs a rollout to
+its end and shows the replay as of its first gate block. All are saved as SVG (and PNG where cairosvg, a
 dev dependency, is installed). Everything shown is event time from a seeded simulation, so the images
 only change when the code does.
 """
@@ -15,10 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rollout_tui.domain.projection import RolloutProjection
+from rollout_tui.domain.rollout import FINAL_PHASES
 from rollout_tui.engine.plan import Plan, load_plan
 from rollout_tui.engine.session import start_rollout
 from rollout_tui.store.log import EventLog
 from rollout_tui.tui.app import RolloutApp
+from rollout_tui.tui.replay_app import ReplayApp
 
 OUT = Path("screenshots")
 """Where the images go."""
@@ -72,6 +75,26 @@ async def shoot(path: Path, rollout_id: str, name: str, size: tuple[int, int]) -
         return Path(app.save_screenshot(f"{name}.svg", path=str(OUT)))
 
 
+REPLAY = ("replay", _guarded_outage_without_surge_budget, (120, 40))
+"""The replay screenshot: the gate-only run well past its first block, replayed as of that block."""
+
+
+def _past_the_block(fold: RolloutProjection) -> bool:
+    return fold.phase in FINAL_PHASES or fold.gate_state == "hold" or fold.counts["old"]["terminated"] >= 60
+
+
+async def shoot_replay(path: Path, rollout_id: str, name: str, size: tuple[int, int]) -> Path:
+    """The replay as of the first gate block of the rollout."""
+    with EventLog(path, readonly=True) as log:
+        seq = next(e.seq for e in log.read(rollout_id=rollout_id) if e.type == "GateBlocked")
+    app = ReplayApp(path, rollout_id=rollout_id, at=seq, poll_seconds=None, frame_seconds=None)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.pause()  # the event tail scrolls to its end after a refresh
+        OUT.mkdir(exist_ok=True)
+        return Path(app.save_screenshot(f"{name}.svg", path=str(OUT)))
+
+
 def to_png(svg: Path) -> Path | None:
     try:
         import cairosvg  # type: ignore[import-untyped]
@@ -90,6 +113,12 @@ def main() -> int:
             svg = asyncio.run(shoot(path, rollout_id, name, size))
             png = to_png(svg)
             print(svg, png if png else "(no PNG: pip install cairosvg)")
+        name, plan_of, size = REPLAY
+        path = Path(tmp) / f"{name}.db"
+        rollout_id = record(plan_of(), path, _past_the_block)
+        svg = asyncio.run(shoot_replay(path, rollout_id, name, size))
+        png = to_png(svg)
+        print(svg, png if png else "(no PNG: pip install cairosvg)")
     return 0
 
 

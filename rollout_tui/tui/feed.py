@@ -119,6 +119,10 @@ class LiveFeed:
     def apply(self, event: Event, batch: Batch) -> None:
         """Fold one event in and note in `batch` what it changed."""
         self.fold.apply(event)
+        self.note(event, batch)
+
+    def note(self, event: Event, batch: Batch) -> None:
+        """Add an event already folded (or only remembered) to the histories and to `batch`."""
         batch.events += 1
         host_id = event.data.get("host_id")
         if host_id is not None and event.stream.startswith("host:"):

@@ -1,7 +1,8 @@
-"""Modal dialogs: confirm an abort, give an override's reason, choose what quitting does, filter hosts."""
+"""Modal dialogs: confirm an abort, give an override's reason, quitting, filtering hosts, seeking."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import ClassVar
 
@@ -166,3 +167,38 @@ class FilterDialog(Dialog):
     @on(Button.Pressed, "#clear")
     def _clear(self) -> None:
         self.dismiss((None, None))
+
+
+class SeekDialog(Dialog):
+    """Where to go in a replay: a seq or an event time; `parse` checks it before the dialog closes."""
+
+    def __init__(self, hint: str, parse: Callable[[str], object]) -> None:
+        super().__init__()
+        self.hint = hint
+        """What can be typed."""
+        self.parse = parse
+        """Reads the input into a target; raises ValueError with a message."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Go to", classes="dialog-title")
+            yield Label(self.hint)
+            yield Input(placeholder="e.g. 00:14:00, +0:10:00, #1234", id="target")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Go", variant="primary", id="confirm")
+                yield Button("Cancel", id="cancel")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        text = self.query_one("#target", Input).value
+        try:
+            target = self.parse(text)
+        except ValueError as err:
+            self.notify(str(err), severity="warning")
+            return
+        self.dismiss(target)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)

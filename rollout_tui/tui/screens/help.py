@@ -37,23 +37,42 @@ which clears by itself after several good readings; yellow (held) when it needs 
 Times are event times (simulated under the simulator), never the wall clock."""
 
 
+REPLAY_NOTES = """\
+A replay only reads the log (it is opened read-only): nothing here can pause, approve or abort anything. \
+Forward moves fold the events in between; backward moves and seeks rebuild the state from the nearest \
+snapshot at or before the target. Playing runs event time at the speed shown (1x to 100x). Follow stays at \
+the end and shows events as the engine appends them. The chart and warnings table cover the last 240 \
+readings before the position. Times are event times (simulated under the simulator), never the wall clock."""
+
+
 class HelpScreen(ModalScreen[None]):
-    """Keys and a few words on what the live screen shows."""
+    """Keys and a few words on what the screen shows."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help.close"),
     ]
 
+    def __init__(
+        self, keys: tuple[tuple[str, str], ...] = KEYS, notes: str = NOTES, heading: str = "rollout-tui: keys"
+    ) -> None:
+        super().__init__()
+        self.keys = keys
+        """Key and what it does, one row each."""
+        self.notes = notes
+        """A few words under the keys."""
+        self.heading = heading
+        """The heading."""
+
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold cyan", no_wrap=True)
         table.add_column()
-        for key, text in KEYS:
+        for key, text in self.keys:
             table.add_row(key, text)
         with VerticalScroll(classes="dialog help"):
-            yield Static(Text("rollout-tui: keys", style="bold"), classes="dialog-title")
+            yield Static(Text(self.heading, style="bold"), classes="dialog-title")
             yield Static(table)
-            yield Static(NOTES, classes="help-notes", markup=False)
+            yield Static(self.notes, classes="help-notes", markup=False)
             yield Static(Text("escape closes", style="dim"))
 
     async def action_dismiss(self, result: None = None) -> None:

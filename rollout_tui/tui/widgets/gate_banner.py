@@ -43,8 +43,10 @@ def fingerprints_line(fingerprints: list[list[Any]], top: int = 3) -> str:
 class GateBanner(Static):
     """Says whether drains may proceed and, when they may not, why, in numbers."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, hints: bool = True) -> None:
         super().__init__(id=id)
+        self.hints = hints
+        """Whether to name the keys that answer the gate (not in a replay, where nothing can be sent)."""
         self._last: tuple[object, ...] | None = None
 
     def show(self, fold: RolloutProjection, threshold: float | None) -> None:
@@ -84,10 +86,11 @@ class GateBanner(Static):
         if fold.phase == "paused":
             kind = "paused"
             why = fold.pause_reason or "by an operator"
-            lines.append(Text(f"‖ PAUSED: {why} — press r to resume", "bold"))
+            lines.append(Text(f"‖ PAUSED: {why}" + (" — press r to resume" if self.hints else ""), "bold"))
         if gate is GateState.OPEN:
             rate = f"warnings {fold.warnings_per_minute:.1f}/min"
-            limit = f" < threshold {threshold:.1f}/min" if threshold is not None else ""
+            above = threshold is not None and fold.warnings_per_minute > threshold
+            limit = f" {'>' if above else '<'} threshold {threshold:.1f}/min" if threshold is not None else ""
             note = "" if fold.signals_readable else " · signals unreadable"
             lines.append(Text(f"gate open · {rate}{limit}{note}"))
             return lines, kind
@@ -95,13 +98,15 @@ class GateBanner(Static):
         if gate is GateState.HOLD:
             kind = "held" if kind == "open" else kind
             since = clock(fold.gate_since)
-            title = f"■ GATE HELD since {since} · drains stopped until approved · a approve · o override"
+            title = f"■ GATE HELD since {since} · drains stopped until approved" + (
+                " · a approve · o override" if self.hints else ""
+            )
         else:
             kind = "blocked" if kind == "open" else kind
             needed = (fold.plan or {}).get("gate", {}).get("clear_after", "?")
             title = (
                 f"■ GATE BLOCKED since {clock(fold.gate_since)} · drains stopped · "
-                f"good readings {fold.gate_streak}/{needed} · o override"
+                f"good readings {fold.gate_streak}/{needed}" + (" · o override" if self.hints else "")
             )
         lines.append(Text(title, "bold"))
         lines.append(Text(f"why: {fold.gate_reason}"))
