@@ -36,6 +36,9 @@ class ReplayError(Exception):
         """What is wrong with it."""
 
 
+SNAPSHOT_FORMAT = 2
+"""Bumped whenever `to_snapshot` changes shape: a snapshot of another format is ignored, never misread."""
+
 _PLAIN_FIELDS = (
     "rollout_id",
     "seq",
@@ -389,6 +392,7 @@ class RolloutProjection:
         """Everything needed to carry on folding from `seq`, as JSON values (see `from_snapshot`)."""
         snapshot: dict[str, Any] = {name: getattr(self, name) for name in _PLAIN_FIELDS}
         snapshot.update(
+            format=SNAPSHOT_FORMAT,
             phase=self.status.state,
             gate_state=self.gate_state.value,
             hosts=[[h.host_id, h.fleet, h.state, h.since, h.apps] for h in self.hosts.values()],
@@ -400,7 +404,12 @@ class RolloutProjection:
 
     @classmethod
     def from_snapshot(cls, snapshot: dict[str, Any]) -> RolloutProjection:
-        """The projection a snapshot was taken of; folding on from it equals folding from the start."""
+        """The projection a snapshot was taken of; folding on from it equals folding from the start.
+
+        Raises `ValueError` for a snapshot of another format (the caller folds from the first event instead).
+        """
+        if snapshot.get("format") != SNAPSHOT_FORMAT:
+            raise ValueError(f"snapshot format {snapshot.get('format')!r}, not {SNAPSHOT_FORMAT}")
         fold = cls(snapshot["rollout_id"])
         for name in _PLAIN_FIELDS:
             setattr(fold, name, snapshot[name])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,7 +58,10 @@ def replay(
     if at is not None and at < 0:
         raise BadInputError(f"--at must be a seq >= 0, not {at}")
     snapshot = log.nearest_snapshot(rid, at) if use_snapshots else None
-    fold = RolloutProjection.from_snapshot(snapshot[1]) if snapshot else RolloutProjection(rid)
-    after = snapshot[0] if snapshot else 0
+    fold, after = RolloutProjection(rid), 0
+    if snapshot is not None:
+        # A snapshot of another version is derived data like any other: fold from the first event instead.
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            fold, after = RolloutProjection.from_snapshot(snapshot[1]), snapshot[0]
     with bulk_fold():
         return fold.apply_all(log.read(after=after, rollout_id=rid, upto=at))

@@ -53,3 +53,15 @@ def test_snapshots_change_nothing_but_speed(seed: int, hosts: int, steps: int, e
         assert replay(log).state_dict() == live.state_dict()
         log.conn.execute("DELETE FROM snapshots")
         assert replay(log).state_dict() == live.state_dict()
+
+
+def test_a_snapshot_of_another_format_is_ignored_not_misread() -> None:
+    with EventLog(":memory:") as log:
+        live = RolloutProjection()
+        for new in random_legal_events(3, 10, 100):
+            live.apply(log.append(new))
+        stale = live.to_snapshot()
+        del stale["last_tick_at"]
+        stale["format"] = 1
+        log.write_snapshot("r1", live.seq, stale)
+        assert replay(log).state_dict() == live.state_dict()
