@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -119,6 +120,7 @@ class EventLog:
         self.readonly = readonly
         """True when opened for reading only: nothing can be written."""
         self._clock = clock
+        self._busy_timeout_s = busy_timeout_ms / 1000
         memory = self.path == ":memory:"
         if not memory:
             exists = Path(self.path).exists()
@@ -151,13 +153,18 @@ class EventLog:
 
     def _check_or_create(self) -> None:
         conn = self.conn
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        # One read transaction, so a log another process is creating right now is seen whole or not at all.
+        conn.execute("BEGIN")
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        finally:
+            conn.execute("COMMIT")
         if app_id == 0 and not tables:
             if self.readonly:
                 raise LogFormatError(f"{self.path} is an empty database, not an event log")
-            conn.execute("PRAGMA journal_mode = WAL")
+            self._wal()
             conn.execute("BEGIN IMMEDIATE")
             try:
                 # a second process may have created it meanwhile
@@ -180,9 +187,25 @@ class EventLog:
         if "events" not in tables and tables:
             raise LogFormatError(f"{self.path} has no events table")
         if not self.readonly:
-            conn.execute("PRAGMA journal_mode = WAL")
+            self._wal()
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute(_SNAPSHOTS)
+
+    def _wal(self) -> None:
+        """Switch to WAL. Switching needs a moment with no other writer and SQLite does not wait for it (no
+        busy handler), so while another process is creating the same log this retries, up to the busy
+        timeout."""
+        deadline = time.monotonic() + self._busy_timeout_s
+        delay = 0.001
+        while True:
+            try:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
 
     def close(self) -> None:
         """Close the connection."""

@@ -194,3 +194,20 @@ def test_follow_sees_events_appended_by_another_connection(db_path: Path) -> Non
     assert seen == list(range(1, len(events) + 1))
     reader.close()
     writer.close()
+
+
+def test_processes_creating_the_same_new_log_at_once_all_get_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    for round_ in range(5):
+        path = tmp_path / f"new-{round_}.db"
+        code = f"from rollout_tui.store.log import EventLog; EventLog({str(path)!r}).close()"
+        started = [
+            subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+            for _ in range(3)
+        ]
+        outcomes = [(p.wait(timeout=60), p.stderr.read() if p.stderr else "") for p in started]
+        assert [rc for rc, _ in outcomes] == [0, 0, 0], outcomes
+        with EventLog(path) as log:
+            assert log.last_seq() == 0
