@@ -67,10 +67,7 @@ def _summary(fold: RolloutProjection) -> str:
 
 def _replay(db_path: Path, rollout_id: str | None, at: int | None) -> RolloutProjection:
     with EventLog(db_path, readonly=True) as log:
-        try:
-            fold = replay_log(log, rollout_id, at=at)
-        except ReplayError as err:
-            raise BadInputError(f"{db_path}: illegal event at {err}; run `rollout-tui verify`") from err
+        fold = replay_log(log, rollout_id, at=at)
     for type_name, count in fold.skipped.items():
         click.echo(f"warning: skipped {count} event(s) of unknown type {type_name}", err=True)
     return fold
@@ -152,10 +149,7 @@ def timeline(db_path: Path, rollout_id: str | None, fmt: str) -> None:
     """A postmortem timeline: phases, every gate and budget decision, operator actions, a summary."""
     with EventLog(db_path, readonly=True) as log:
         events = list(log.read(rollout_id=resolve_rollout(log, rollout_id)))
-    try:
-        result = build_timeline(events)
-    except ReplayError as err:
-        raise BadInputError(f"{db_path}: illegal event at {err}; run `rollout-tui verify`") from err
+    result = build_timeline(events)
     if fmt == "json":
         _print_json(result.as_json())
     else:
@@ -171,10 +165,7 @@ def whatif(plan: str, db_path: Path, rollout_id: str | None) -> None:
     other = load_plan(plan)
     with EventLog(db_path, readonly=True) as log:
         events = list(log.read(rollout_id=resolve_rollout(log, rollout_id)))
-    try:
-        click.echo(to_text(what_if(other, events)))
-    except ReplayError as err:
-        raise BadInputError(f"{db_path}: illegal event at {err}; run `rollout-tui verify`") from err
+    click.echo(to_text(what_if(other, events)))
 
 
 def _engine_for(
@@ -191,13 +182,6 @@ def _say_resuming(engine: Engine) -> Callable[[], None] | None:
         return None
     at = engine.projection.seq
     return lambda: click.echo(f"resuming rollout {engine.rollout_id} from seq {at}", err=True)
-
-
-def _replay_open(log: EventLog, rollout_id: str) -> RolloutProjection:
-    try:
-        return replay_log(log, rollout_id)
-    except ReplayError as err:
-        raise BadInputError(f"{log.path}: illegal event at {err}; run `rollout-tui verify`") from err
 
 
 def _run(
@@ -375,6 +359,10 @@ def main(argv: list[str] | None = None) -> None:
     except RolloutError as err:
         click.echo(f"rollout-tui: {err}", err=True)
         sys.exit(int(err.code))
+    except ReplayError as err:  # a log whose events cannot have happened in this order
+        message = f"illegal event in the event log at {err}; run `rollout-tui verify`"
+        click.echo(f"rollout-tui: {message}", err=True)
+        sys.exit(int(ExitCode.BAD_INPUT))
     except sqlite3.DatabaseError as err:
         # A log that goes bad under us: disk full, read-only, truncated. Appends are atomic, so the log
         # holds every event written before this one, and no provider action follows an unrecorded decision.

@@ -7,17 +7,13 @@ import math
 from rollout_tui.domain.host import Fleet
 from rollout_tui.engine.engine import budget_policy, gate_policy
 from rollout_tui.engine.plan import Plan
-from rollout_tui.engine.session import default_clock
-from rollout_tui.providers import build_provider
+from rollout_tui.engine.session import default_clock, plan_provider
 from rollout_tui.providers.base import Lifecycle
 
 
 def dry_run(plan: Plan) -> str:
     """A plain-text account of what `plan` would do; only reads the provider, writes nothing."""
-    clock = default_clock(plan)
-    provider = build_provider(
-        plan.provider.kind, plan.provider.settings(), old=plan.fleets.old, new=plan.fleets.new, clock=clock
-    )
+    provider = plan_provider(plan, default_clock(plan))
     try:
         hosts = [h for h in provider.list_hosts() if h.lifecycle is not Lifecycle.TERMINATED]
     finally:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from rollout_tui.domain.events import Event, EventType
-from rollout_tui.domain.projection import ReplayError
 from rollout_tui.domain.rollout import FINAL_PHASES
 from rollout_tui.engine.engine import Engine
 from rollout_tui.engine.lease import Lease, default_holder
@@ -53,6 +52,12 @@ def default_clock(
     return SimulatedClock(moment, speed)
 
 
+def plan_provider(plan: Plan, clock: Clock) -> Provider:
+    """The provider the plan names, built from its `[provider.<kind>]` settings."""
+    settings = plan.provider.settings()
+    return build_provider(plan.provider.kind, settings, old=plan.fleets.old, new=plan.fleets.new, clock=clock)
+
+
 def new_rollout_id(plan: Plan, now: datetime) -> str:
     """`<plan>-<YYYYmmdd-HHMMSS>-<4 hex>`: sortable, readable, unique enough for one log."""
     return f"{plan.name}-{now.astimezone(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
@@ -71,14 +76,7 @@ def start_rollout(
 ) -> Engine:
     """An engine for a new rollout of `plan` (nothing is written until it runs)."""
     clock = clock or default_clock(plan, speed=speed)
-    if provider is None:
-        provider = build_provider(
-            plan.provider.kind,
-            plan.provider.settings(),
-            old=plan.fleets.old,
-            new=plan.fleets.new,
-            clock=clock,
-        )
+    provider = provider or plan_provider(plan, clock)
     rid = rollout_id or new_rollout_id(plan, datetime.now(UTC))
     return Engine(log, plan, provider, clock, rid, holder=holder or default_holder(), on_event=on_event)
 
@@ -94,24 +92,14 @@ def resume_rollout(
     on_event: Callable[[Event], None] | None = None,
 ) -> Engine:
     """An engine that continues an unfinished rollout from the log (default: the newest)."""
-    try:
-        fold = replay(log, rollout_id)
-    except ReplayError as err:
-        raise BadInputError(f"{log.path}: illegal event at {err}; run `rollout-tui verify`") from err
+    fold = replay(log, rollout_id)
     if fold.plan is None:
         raise BadInputError(f"rollout {fold.rollout_id} has no recorded plan")
     if fold.phase in ("completed", "aborted"):
         raise BadInputError(f"rollout {fold.rollout_id} is already {fold.phase}")
     plan = Plan.model_validate(fold.plan)
     clock = clock or default_clock(plan, speed=speed, resume_at=fold.last_tick_at, start_at=fold.started_at)
-    if provider is None:
-        provider = build_provider(
-            plan.provider.kind,
-            plan.provider.settings(),
-            old=plan.fleets.old,
-            new=plan.fleets.new,
-            clock=clock,
-        )
+    provider = provider or plan_provider(plan, clock)
     assert fold.rollout_id is not None
     if isinstance(provider, Restorable):
         provider.restore(recorded_decisions(log, fold.rollout_id))
@@ -154,10 +142,7 @@ def open_rollout(
         Lease(log, "", default_holder(), plan.engine.lease_seconds).check_free()
     rollout_id = log.latest_rollout_id()
     if rollout_id is not None:
-        try:
-            fold = replay(log, rollout_id)
-        except ReplayError as err:
-            raise BadInputError(f"{log.path}: illegal event at {err}; run `rollout-tui verify`") from err
+        fold = replay(log, rollout_id)
         if fold.phase not in FINAL_PHASES and fold.plan is not None:
             recorded = fold.plan.get("name")
             if recorded != plan.name:
