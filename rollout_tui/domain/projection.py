@@ -370,6 +370,11 @@ class RolloutProjection:
         """Operator commands the engine has not answered yet, oldest first."""
         return [c for c in self.commands if c.seq not in self.handled_commands]
 
+    def fleet_size(self, fleet: str, *, alive: bool = False) -> int:
+        """Hosts of `fleet` the rollout knows (only those not terminated, with `alive`), from the counts."""
+        counts = self.counts[fleet]
+        return sum(counts.values()) - (counts[HostState.TERMINATED] if alive else 0)
+
     def hosts_in(self, fleet: str, *states: str) -> list[Host]:
         """Hosts of `fleet` in any of `states`, in the order they appeared."""
         return [h for h in self.hosts.values() if h.fleet == fleet and h.state in states]

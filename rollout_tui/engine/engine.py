@@ -582,7 +582,7 @@ class Engine:
         fold = self.projection
         if fold.new_desired:
             return fold.new_desired
-        return sum(1 for h in fold.hosts.values() if h.fleet == Fleet.NEW and h.state != HostState.TERMINATED)
+        return fold.fleet_size(Fleet.NEW, alive=True)
 
     def _boot(self, now: datetime) -> None:
         base = self._desired_base()
@@ -691,7 +691,7 @@ class Engine:
             step_command = steps[0]
         while self._recent_drains and now - self._recent_drains[0][0] >= MINUTE:
             self._recent_drains.popleft()
-        old_size = sum(1 for h in fold.hosts.values() if h.fleet == Fleet.OLD)
+        old_size = fold.fleet_size(Fleet.OLD)
         policy = budget_policy(self.plan, old_size)
         counts = fold.counts
         apps = [self._apps(h) for h in candidates]

@@ -148,7 +148,7 @@ def _judge_step(
             event.seq, event.at, int(d["step"]), hosts, would, 0, str(gate_numbers["reason"]), gate_numbers
         )
     candidates = fold.hosts_in(Fleet.OLD, HostState.HEALTHY, HostState.UNHEALTHY)
-    old_size = sum(1 for h in fold.hosts.values() if h.fleet == Fleet.OLD)
+    old_size = fold.fleet_size(Fleet.OLD)
     policy = budget_policy(plan, old_size)
     load = FleetLoad(
         draining=fold.counts[Fleet.OLD][HostState.DRAINING],
