@@ -158,6 +158,10 @@ class CliProcess:
             self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=DEADLINE_SECONDS)
 
+    def stderr_so_far(self) -> str:
+        """What the process wrote to stderr until now (all of it once it has ended)."""
+        return "".join(self._stderr)
+
     def wait(self, timeout: float = DEADLINE_SECONDS) -> Outcome:
         try:
             code = self.process.wait(timeout=timeout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,16 @@ def race(folder: Path, db: Path) -> list[str]:
     """Start two engines at once; check what must hold, and return what the loser printed beyond one line."""
     args = ("run", "calm", "--headless", "--speed", SPEED, "--db", str(db))
     with CliProcess(*args, cwd=folder) as one, CliProcess(*args, cwd=folder) as other:
-        outcomes = {one.process.pid: one.wait(), other.process.pid: other.wait()}
+        try:
+            outcomes = {one.process.pid: one.wait(), other.process.pid: other.wait()}
+        except subprocess.TimeoutExpired:
+            # Say where the log stood, so a slow or stuck engine can be told from one that never finishes.
+            status = run_cli("status", "--db", str(db), cwd=folder)
+            tail = run_cli("timeline", "--db", str(db), cwd=folder).stdout.splitlines()[-15:]
+            raise AssertionError(
+                f"an engine did not finish; stderr: {one.stderr_so_far()!r} / {other.stderr_so_far()!r}\n"
+                f"{status.stdout}{status.stderr}\n" + "\n".join(tail)
+            ) from None
     codes = sorted(outcome.code for outcome in outcomes.values())
     assert codes == [ExitCode.OK, ExitCode.LEASE_HELD], {pid: o.stderr for pid, o in outcomes.items()}
     (winner,) = [pid for pid, o in outcomes.items() if o.code == ExitCode.OK]
