@@ -12,11 +12,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 from textual import on, work
 from textual.app import App
-from textual.binding import Binding, BindingType
 
 from rollout_tui.domain.events import Event
 from rollout_tui.domain.projection import GateState
@@ -25,6 +23,7 @@ from rollout_tui.engine.commands import send_command
 from rollout_tui.engine.engine import Engine
 from rollout_tui.errors import ExitCode, RolloutError
 from rollout_tui.store.log import EventLog
+from rollout_tui.tui.base import RolloutViewApp
 from rollout_tui.tui.feed import Batch, LiveFeed
 from rollout_tui.tui.messages import EngineStopped, EngineTicked
 from rollout_tui.tui.palette import RolloutCommands
@@ -49,16 +48,11 @@ class Outcome:
     """The rollout shown."""
 
 
-class RolloutApp(App[Outcome]):
+class RolloutApp(RolloutViewApp[Outcome]):
     """The live view of one rollout, driving its engine in a worker or attached to one elsewhere."""
 
-    CSS_PATH = "app.tcss"
     TITLE = "rollout-tui"
     COMMANDS = App.COMMANDS | {RolloutCommands}
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False, priority=True)
-    ]
 
     def __init__(
         self,

@@ -11,16 +11,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
 
 from textual.app import App
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 from textual.timer import Timer
 
 from rollout_tui.domain.projection import ReplayError
 from rollout_tui.providers.base import parse_iso
 from rollout_tui.store.log import EventLog
 from rollout_tui.store.replay import resolve_rollout
+from rollout_tui.tui.base import RolloutViewApp
 from rollout_tui.tui.feed import Batch
 from rollout_tui.tui.palette import REPLAY_ACTIONS, ReplayCommands
 from rollout_tui.tui.replay.cursor import ReplayCursor
@@ -48,16 +48,11 @@ def replay_keys() -> tuple[tuple[str, str], ...]:
     return (*rows, ("ctrl+p", "Command palette: every action above by name."))
 
 
-class ReplayApp(App[int]):
+class ReplayApp(RolloutViewApp[int]):
     """A rollout as of any seq of its log: step, jump between decisions, play, seek, follow."""
 
-    CSS_PATH = "app.tcss"
     TITLE = "rollout-tui replay"
     COMMANDS = App.COMMANDS | {ReplayCommands}
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False, priority=True)
-    ]
 
     def __init__(
         self,

@@ -107,7 +107,6 @@ def test_replay_at_a_seq_prints_the_state_as_of_that_seq(good_log: Path) -> None
 
 def test_unknown_event_types_are_kept_and_skipped_with_a_warning(good_log: Path) -> None:
     with EventLog(good_log) as log:
-        log.append_batch([])
         log.conn.execute(
             "INSERT INTO events VALUES (?, 'r1', 'future:1', 1, 'HostTeleported', 'a', 'b', 'engine', '{}')",
             (log.last_seq() + 1,),
