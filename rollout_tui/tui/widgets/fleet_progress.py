@@ -54,7 +54,7 @@ class FleetProgress(Static):
         if key == self._last:
             return
         self._last = key
-        self.update(self._table(fold))
+        self.update(self._table(fold), layout=False)
 
     def _table(self, fold: RolloutProjection) -> RenderableType:
         plan = fold.plan or {}

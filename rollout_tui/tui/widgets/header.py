@@ -46,4 +46,4 @@ class RolloutHeader(Static):
             text.append(f" (+{duration(elapsed)})", "cyan")
         text.append(f"  seq {fold.seq}", "dim")
         text.append(f"  [{self.mode}]", "dim")
-        self.update(text)
+        self.update(text, layout=False)
