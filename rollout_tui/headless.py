@@ -17,6 +17,31 @@ def json_line(event: Event) -> str:
     return json.dumps(event.as_json(), separators=(",", ":"))
 
 
+DESCRIBED: frozenset[str] = frozenset(
+    {
+        EventType.ROLLOUT_PLANNED,
+        EventType.STAGE_CHANGED,
+        EventType.BOOT_REQUESTED,
+        EventType.BASELINE_MEASURED,
+        EventType.DRAIN_STARTED,
+        EventType.DRAIN_DEFERRED,
+        EventType.GATE_BLOCKED,
+        EventType.GATE_HELD,
+        EventType.GATE_CLEARED,
+        EventType.GATE_OVERRIDDEN,
+        EventType.HOST_FAILED,
+        EventType.API_THROTTLED,
+        EventType.PROVIDER_ERROR,
+        EventType.ROLLOUT_PAUSED,
+        EventType.ROLLOUT_RESUMED,
+        EventType.ROLLOUT_ABORTED,
+        EventType.COMMAND_REJECTED,
+        EventType.ROLLOUT_COMPLETED,
+    }
+)
+"""The event types `describe` may give a line for; it gives None for every other type."""
+
+
 def describe(event: Event) -> str | None:
     """A one-line account of the events a person running headless wants to see; None for the rest."""
     d: dict[str, Any] = event.data

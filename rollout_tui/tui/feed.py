@@ -9,6 +9,7 @@ transitions mean one repaint, not a thousand. No textual here: the benchmark and
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from rollout_tui.domain.gate import GatePolicy
 from rollout_tui.domain.projection import RolloutProjection
 from rollout_tui.engine.engine import gate_policy
 from rollout_tui.engine.plan import Plan
-from rollout_tui.headless import describe
+from rollout_tui.headless import DESCRIBED, describe
 from rollout_tui.store.log import EventLog
 
 RATE_HISTORY = 240
@@ -62,8 +63,13 @@ class Batch:
     """A reading, baseline or gate decision arrived."""
 
 
+_TAIL_TYPES = DESCRIBED | OPERATOR_TYPES | {EventType.SIGNALS_UNREADABLE}
+
+
 def tail_line(event: Event) -> str | None:
     """The event-tail line of an event: the headless account, plus operator commands; None for the rest."""
+    if event.type not in _TAIL_TYPES:
+        return None
     line = describe(event)
     if line is not None:
         return line
@@ -114,6 +120,22 @@ class LiveFeed:
         fold = self.fold
         for event in log.read(after=fold.seq, rollout_id=fold.rollout_id):
             self.apply(event, batch)
+        return batch
+
+    def take(self, after: int, events: Sequence[Event], log: EventLog) -> Batch:
+        """Fold in events another fold (the in-process engine's) already read, following on from `after`.
+
+        They save reading the log again. If they do not follow on from this fold's seq (a hand-over was
+        merged away, or this fold is of another rollout), it pulls from the log instead.
+        """
+        fold = self.fold
+        if after > fold.seq or (events and events[0].rollout_id != fold.rollout_id):
+            return self.pull(log)
+        batch = Batch()
+        seq = fold.seq
+        for event in events:
+            if event.seq > seq:
+                self.apply(event, batch)
         return batch
 
     def apply(self, event: Event, batch: Batch) -> None:
