@@ -3,13 +3,15 @@
 The log is the single source of truth. Whether this process drives the rollout (the engine runs in a
 thread worker with its own connection) or attaches to one driven elsewhere, the UI thread reads the log
 with its own connection every `poll_seconds`, folds whatever arrived into its own projection, and applies
-it to the screen in one batch. Commands go through `send_command` on the UI thread's connection.
+it to the screen in one batch. An in-process engine also hands over, after every tick, the events it has
+just folded (they are already in the log), so the UI folds them without reading them back. Commands go
+through `send_command` on the UI thread's connection.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from textual import on, work
 from textual.app import App
 
 from rollout_tui.domain.events import Event
-from rollout_tui.domain.projection import GateState
+from rollout_tui.domain.projection import GateState, RolloutProjection
 from rollout_tui.domain.rollout import FINAL_PHASES
 from rollout_tui.engine.commands import send_command
 from rollout_tui.engine.engine import Engine
@@ -111,7 +113,16 @@ class RolloutApp(RolloutViewApp[Outcome]):
         assert self.log_conn is not None
         if self.feed.rollout_id is None:
             self.feed.fold.rollout_id = self.log_conn.latest_rollout_id()
-        batch = self.feed.pull(self.log_conn)
+        return self._show(self.feed.pull(self.log_conn))
+
+    def take(self, after: int, events: Sequence[Event]) -> Batch:
+        """Show events the in-process engine folded since seq `after` without reading them again."""
+        assert self.log_conn is not None
+        if self.feed.rollout_id is None:
+            return self.poll()
+        return self._show(self.feed.take(after, events, self.log_conn))
+
+    def _show(self, batch: Batch) -> Batch:
         if not self._shown_once or batch.events:
             self.live.show(self.feed, batch, full=not self._shown_once)
             self._shown_once = True
@@ -132,10 +143,7 @@ class RolloutApp(RolloutViewApp[Outcome]):
         try:
             with EventLog(self.db_path) as log:
                 engine = self.engine_factory(log)
-                code = engine.run(
-                    should_stop=self._stop.is_set,
-                    after_tick=lambda fold: self.post_message(EngineTicked(fold.seq)),
-                )
+                code = engine.run(should_stop=self._stop.is_set, after_tick=self._hand_over(engine))
         except RolloutError as err:
             self.post_message(EngineStopped(int(err.code), str(err)))
         except Exception as err:  # shown to the operator, never a silent dead engine
@@ -143,9 +151,30 @@ class RolloutApp(RolloutViewApp[Outcome]):
         else:
             self.post_message(EngineStopped(int(code), None))
 
+    def _hand_over(self, engine: Engine) -> Callable[[RolloutProjection], None]:
+        """Collect what the engine folds (on its thread) and post it to the app after every tick."""
+        folded: list[Event] = []
+        also = engine.on_event
+        handed = engine.projection.seq
+
+        def collect(event: Event) -> None:
+            folded.append(event)
+            if also is not None:
+                also(event)
+
+        def ticked(fold: RolloutProjection) -> None:
+            nonlocal handed
+            events = tuple(folded)
+            folded.clear()
+            self.post_message(EngineTicked(fold.seq, handed, events))
+            handed = fold.seq
+
+        engine.on_event = collect
+        return ticked
+
     @on(EngineTicked)
-    def _ticked(self) -> None:
-        self.poll()
+    def _ticked(self, message: EngineTicked) -> None:
+        self.take(message.after, message.events)
 
     @on(EngineStopped)
     def _engine_stopped(self, message: EngineStopped) -> None:

@@ -1,0 +1,87 @@
+"""The live feed: events handed over by the in-process engine fold in without reading the log again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rollout_tui.domain.events import EventType, NewEvent, host_stream
+from rollout_tui.store.log import EventLog
+from rollout_tui.tui.feed import LiveFeed
+from tests.tui.scenes import RID, Scene, at
+
+
+def fleet(path: Path) -> Scene:
+    """Six healthy old hosts in a started rollout."""
+    scene = Scene(path, old=6)
+    scene.rollout(0, EventType.ROLLOUT_PLANNED, plan=scene.plan.as_data(), provider={})
+    scene.rollout(0, EventType.ROLLOUT_STARTED)
+    scene.hosts(0, EventType.HOST_DISCOVERED, scene.old, fleet="old", state="healthy", apps=40)
+    return scene
+
+
+def _drains(scene: Scene, minute: float) -> list[NewEvent]:
+    return [
+        NewEvent(RID, host_stream(h), EventType.DRAIN_STARTED, at(minute), "engine", {"host_id": h})
+        for h in scene.old[:3]
+    ]
+
+
+def test_handed_over_events_fold_in_without_a_read(tmp_path: Path) -> None:
+    scene = fleet(tmp_path / "log.db")
+    feed = LiveFeed(RID)
+    with EventLog(tmp_path / "log.db", readonly=True) as reader:
+        feed.pull(reader)
+    before = feed.fold.seq
+    handed = scene.log.append_batch(_drains(scene, 9))
+    closed = EventLog(tmp_path / "log.db", readonly=True)
+    closed.close()  # any read through it would raise
+
+    batch = feed.take(before, handed, closed)
+
+    assert batch.events == 3 and batch.hosts == set(scene.old[:3])
+    assert feed.fold.seq == handed[-1].seq
+    with EventLog(tmp_path / "log.db", readonly=True) as reader:
+        read = LiveFeed(RID)
+        read.pull(reader)
+    assert feed.fold.state_dict() == read.fold.state_dict()
+    scene.close()
+
+
+def test_events_already_read_are_skipped(tmp_path: Path) -> None:
+    scene = fleet(tmp_path / "log.db")
+    feed = LiveFeed(RID)
+    with EventLog(tmp_path / "log.db", readonly=True) as reader:
+        feed.pull(reader)
+        before = feed.fold.seq
+        handed = scene.log.append_batch(_drains(scene, 9))
+        feed.pull(reader)  # the timer's poll got there first
+        batch = feed.take(before, handed, reader)
+    assert batch.events == 0
+    assert feed.fold.seq == handed[-1].seq
+    scene.close()
+
+
+def test_a_gap_is_read_from_the_log(tmp_path: Path) -> None:
+    """A hand-over merged away leaves a gap: the feed reads what it missed instead of skipping it."""
+    scene = fleet(tmp_path / "log.db")
+    feed = LiveFeed(RID)
+    with EventLog(tmp_path / "log.db", readonly=True) as reader:
+        feed.pull(reader)
+        missed = scene.log.append_batch(_drains(scene, 9))
+        later = scene.log.append_batch(
+            [
+                NewEvent(
+                    RID,
+                    host_stream(scene.old[0]),
+                    EventType.HOST_DRAINED,
+                    at(10),
+                    "engine",
+                    {"host_id": scene.old[0]},
+                )
+            ]
+        )
+        batch = feed.take(missed[-1].seq, later, reader)
+    assert batch.events == 4
+    assert feed.fold.hosts[scene.old[0]].state == "drained"
+    assert feed.fold.hosts[scene.old[1]].state == "draining"
+    scene.close()
