@@ -13,7 +13,15 @@ from enum import StrEnum
 from typing import Any
 
 from rollout_tui.domain.events import OPERATOR_TYPES, Event, EventType
-from rollout_tui.domain.host import TRIGGER_OF_EVENT, Fleet, Host, HostState, IllegalTransitionError, fire
+from rollout_tui.domain.host import (
+    TABLE,
+    TRIGGER_OF_EVENT,
+    Fleet,
+    Host,
+    HostState,
+    IllegalTransitionError,
+    fire,
+)
 from rollout_tui.domain.rollout import Phase, RolloutStatus
 
 
@@ -36,8 +44,17 @@ class ReplayError(Exception):
         """What is wrong with it."""
 
 
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 """Bumped whenever `to_snapshot` changes shape: a snapshot of another format is ignored, never misread."""
+
+_MOVES: dict[str, dict[str, str]] = {event_type: TABLE[t] for event_type, t in TRIGGER_OF_EVENT.items()}
+"""Event type -> state before -> state after, from the host machine's compiled table (see `fire`)."""
+
+_HOST_KINDS = [(fleet.value, state.value) for fleet in Fleet for state in HostState]
+_CODE_OF_KIND = {kind: chr(ord("A") + i) for i, kind in enumerate(_HOST_KINDS)}
+_FLEET_OF_CODE = {code: fleet for (fleet, _), code in _CODE_OF_KIND.items()}
+_STATE_OF_CODE = {code: state for (_, state), code in _CODE_OF_KIND.items()}
+"""A host's fleet and state as one letter in snapshots (`host_kinds`), and back."""
 
 _PLAIN_FIELDS = (
     "rollout_id",
@@ -289,18 +306,22 @@ class RolloutProjection:
         self._host_moved(event)
 
     def _host_moved(self, event: Event) -> None:
-        host_id = str(event.data["host_id"])
+        data = event.data
+        host_id = str(data["host_id"])
         host = self.hosts.get(host_id)
         if host is None:
             raise IllegalTransitionError(f"{event.type} for unknown host {host_id}")
         before = host.state
-        fire(host, TRIGGER_OF_EVENT[event.type])
+        after = _MOVES[event.type].get(before)
+        if after is None:
+            fire(host, TRIGGER_OF_EVENT[event.type])  # refused: raises the machine's own error
+        host.state = after
         counts = self.counts[host.fleet]
         counts[before] -= 1
-        counts[host.state] += 1
+        counts[after] += 1
         host.since = event.at
-        if "apps" in event.data:
-            host.apps = int(event.data["apps"])
+        if "apps" in data:
+            host.apps = int(data["apps"])
 
     def _baseline(self, event: Event) -> None:
         self.baseline = event.data
@@ -394,13 +415,22 @@ class RolloutProjection:
         }
 
     def to_snapshot(self) -> dict[str, Any]:
-        """Everything needed to carry on folding from `seq`, as JSON values (see `from_snapshot`)."""
+        """Everything needed to carry on folding from `seq`, as JSON values (see `from_snapshot`).
+
+        Hosts are kept as columns in order of appearance, so that 20,000 of them are a few JSON arrays and
+        one string that decode in bulk: `host_ids`, `host_kinds` (one letter per host for its fleet and
+        state), `host_since` and `host_apps`.
+        """
+        hosts = list(self.hosts.values())
         snapshot: dict[str, Any] = {name: getattr(self, name) for name in _PLAIN_FIELDS}
         snapshot.update(
             format=SNAPSHOT_FORMAT,
             phase=self.status.state,
             gate_state=self.gate_state.value,
-            hosts=[[h.host_id, h.fleet, h.state, h.since, h.apps] for h in self.hosts.values()],
+            host_ids=[h.host_id for h in hosts],
+            host_kinds="".join([_CODE_OF_KIND[h.fleet, h.state] for h in hosts]),
+            host_since=[h.since for h in hosts],
+            host_apps=[h.apps for h in hosts],
             handled_commands=sorted(self.handled_commands),
             commands=[{**c.as_json(), "recorded_at": c.recorded_at} for c in self.commands],
             skipped=dict(self.skipped),
@@ -411,7 +441,8 @@ class RolloutProjection:
     def from_snapshot(cls, snapshot: dict[str, Any]) -> RolloutProjection:
         """The projection a snapshot was taken of; folding on from it equals folding from the start.
 
-        Raises `ValueError` for a snapshot of another format (the caller folds from the first event instead).
+        Raises `ValueError` for a snapshot of another format or whose host columns do not line up (the
+        caller folds from the first event instead).
         """
         if snapshot.get("format") != SNAPSHOT_FORMAT:
             raise ValueError(f"snapshot format {snapshot.get('format')!r}, not {SNAPSHOT_FORMAT}")
@@ -420,9 +451,23 @@ class RolloutProjection:
             setattr(fold, name, snapshot[name])
         fold.status.state = snapshot["phase"]
         fold.gate_state = GateState(snapshot["gate_state"])
-        for host_id, fleet, state, since, apps in snapshot["hosts"]:
-            fold.hosts[host_id] = Host(host_id, fleet, state, since, apps)
-            fold.counts[fleet][state] += 1
+        ids, kinds = snapshot["host_ids"], snapshot["host_kinds"]
+        since, apps = snapshot["host_since"], snapshot["host_apps"]
+        if not len(ids) == len(kinds) == len(since) == len(apps):
+            raise ValueError("snapshot host columns differ in length")
+        hosts = map(
+            Host,
+            ids,
+            map(_FLEET_OF_CODE.__getitem__, kinds),
+            map(_STATE_OF_CODE.__getitem__, kinds),
+            since,
+            apps,
+        )
+        fold.hosts = dict(zip(ids, hosts, strict=True))
+        if len(fold.hosts) != len(ids):
+            raise ValueError("snapshot lists a host twice")
+        for (fleet, state), code in _CODE_OF_KIND.items():
+            fold.counts[fleet][state] = kinds.count(code)
         fold.handled_commands = set(snapshot["handled_commands"])
         fold.commands = [_event_from_json(c) for c in snapshot["commands"]]
         fold.skipped = Counter(snapshot["skipped"])

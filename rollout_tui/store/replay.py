@@ -57,11 +57,11 @@ def replay(
     rid = resolve_rollout(log, rollout_id)
     if at is not None and at < 0:
         raise BadInputError(f"--at must be a seq >= 0, not {at}")
-    snapshot = log.nearest_snapshot(rid, at) if use_snapshots else None
-    fold, after = RolloutProjection(rid), 0
-    if snapshot is not None:
-        # A snapshot of another version is derived data like any other: fold from the first event instead.
-        with contextlib.suppress(KeyError, TypeError, ValueError):
-            fold, after = RolloutProjection.from_snapshot(snapshot[1]), snapshot[0]
     with bulk_fold():
+        snapshot = log.nearest_snapshot(rid, at) if use_snapshots else None
+        fold, after = RolloutProjection(rid), 0
+        if snapshot is not None:
+            # A snapshot of another version is derived data like any other: fold from the first event instead.
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                fold, after = RolloutProjection.from_snapshot(snapshot[1]), snapshot[0]
         return fold.apply_all(log.read(after=after, rollout_id=rid, upto=at))

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import json
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rollout_tui.domain.events import Event
 from rollout_tui.domain.projection import RolloutProjection
-from rollout_tui.store.log import EventLog
+from rollout_tui.store.log import EventLog, LogFormatError, _rows_to_events
 from rollout_tui.store.replay import replay
 from tests.factories import random_legal_events
 
@@ -65,3 +69,52 @@ def test_a_snapshot_of_another_format_is_ignored_not_misread() -> None:
         stale["format"] = 1
         log.write_snapshot("r1", live.seq, stale)
         assert replay(log).state_dict() == live.state_dict()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), hosts=st.integers(1, 30), steps=st.integers(0, 200))
+def test_a_columnar_snapshot_through_json_gives_back_the_same_fold_at_every_seq(
+    seed: int, hosts: int, steps: int
+) -> None:
+    live = RolloutProjection()
+    for seq, new in enumerate(random_legal_events(seed, hosts, steps), start=1):
+        live.apply(Event(seq, new.rollout_id, new.stream, seq, new.type, new.at, "now", new.actor, new.data))
+        copy = RolloutProjection.from_snapshot(json.loads(json.dumps(live.to_snapshot())))
+        assert copy.state_dict() == live.state_dict()
+        assert copy.counts == live.counts
+
+
+def _live(events: int = 100) -> tuple[EventLog, RolloutProjection]:
+    log = EventLog(":memory:")
+    live = RolloutProjection()
+    for new in random_legal_events(3, 10, events):
+        live.apply(log.append(new))
+    return log, live
+
+
+def test_a_snapshot_with_one_row_per_host_the_format_before_columns_is_ignored() -> None:
+    log, live = _live()
+    with log:
+        old = live.to_snapshot()
+        old["hosts"] = [[h.host_id, h.fleet, h.state, h.since, h.apps] for h in live.hosts.values()]
+        for column in ("host_ids", "host_kinds", "host_since", "host_apps"):
+            del old[column]
+        old["format"] = 2
+        log.write_snapshot("r1", live.seq, old)
+        assert replay(log).state_dict() == live.state_dict()
+
+
+def test_a_snapshot_whose_host_columns_do_not_line_up_is_ignored() -> None:
+    log, live = _live()
+    with log:
+        broken = live.to_snapshot()
+        broken["host_since"] = broken["host_since"][:-1]
+        log.write_snapshot("r1", live.seq, broken)
+        assert replay(log).state_dict() == live.state_dict()
+
+
+def test_a_payload_that_is_not_json_is_reported_with_its_seq_even_within_a_batch() -> None:
+    rows = [(1, "r1", "s", 1, "T", "t", "t", "a", '{"a":1}'), (2, "r1", "s", 2, "T", "t", "t", "a", "{nope")]
+    with pytest.raises(LogFormatError, match="seq 2: data is not JSON"):
+        _rows_to_events(rows)
+    assert [e.data for e in _rows_to_events(rows[:1])] == [{"a": 1}]
