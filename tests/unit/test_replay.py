@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rollout_tui.domain.events import Event
+from rollout_tui.domain.host import Fleet, HostState
 from rollout_tui.domain.projection import RolloutProjection
 from rollout_tui.store.log import EventLog, LogFormatError, _rows_to_events
 from rollout_tui.store.replay import replay
@@ -118,3 +119,27 @@ def test_a_payload_that_is_not_json_is_reported_with_its_seq_even_within_a_batch
     with pytest.raises(LogFormatError, match="seq 2: data is not JSON"):
         _rows_to_events(rows)
     assert [e.data for e in _rows_to_events(rows[:1])] == [{"a": 1}]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), hosts=st.integers(1, 30), steps=st.integers(0, 200))
+def test_hosts_in_finds_what_a_look_at_every_host_finds_in_the_same_order(
+    seed: int, hosts: int, steps: int
+) -> None:
+    def every_host(fold: RolloutProjection, fleet: str, *states: str) -> list[str]:
+        return [h.host_id for h in fold.hosts.values() if h.fleet == fleet and h.state in states]
+
+    asked = [
+        (fleet, states)
+        for fleet in Fleet
+        for states in [*((s,) for s in HostState), ("healthy", "unhealthy")]
+    ]
+    live = RolloutProjection()
+    for seq, new in enumerate(random_legal_events(seed, hosts, steps), start=1):
+        live.apply(Event(seq, new.rollout_id, new.stream, seq, new.type, new.at, "now", new.actor, new.data))
+        if seq % 7 == 0:
+            restored = RolloutProjection.from_snapshot(live.to_snapshot())
+            for fold in (live, restored):
+                for fleet, states in asked:
+                    found = [h.host_id for h in fold.hosts_in(fleet, *states)]
+                    assert found == every_host(fold, fleet, *states)
