@@ -73,6 +73,8 @@ _SEQ_AND_VERSION = (
     "(SELECT coalesce(max(version), 0) FROM events WHERE stream = ?)"
 )
 
+_VERSIONS = "SELECT value, (SELECT max(version) FROM events WHERE stream = value) FROM json_each(?)"
+
 _COLUMNS = "seq, rollout_id, stream, version, type, at, recorded_at, actor, data"
 _INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
@@ -105,6 +107,7 @@ def _row_to_event(row: tuple[Any, ...]) -> Event:
 
 _loads = json.loads
 _new_tuple = tuple.__new__
+"""Builds an `Event` from its fields as `Event`'s own constructor does, without a Python frame per event."""
 
 
 def _rows_to_events(rows: list[tuple[Any, ...]]) -> list[Event]:
@@ -120,7 +123,6 @@ def _rows_to_events(rows: list[tuple[Any, ...]]) -> list[Event]:
         payloads = None
     if payloads is None or len(payloads) != len(rows):
         return list(map(_row_to_event, rows))
-    # tuple.__new__ is what Event's own constructor calls, without a Python frame per row
     return [_new_tuple(Event, (*row[:8], data)) for row, data in zip(rows, payloads, strict=True)]
 
 
@@ -274,7 +276,7 @@ class EventLog:
                 next_version[new.stream] = version
                 row = (seq, new.rollout_id, new.stream, version, new.type, new.at, recorded_at, new.actor)
                 rows.append((*row, encode(new.data)))
-                appended.append(Event(*row, new.data))
+                appended.append(_new_tuple(Event, (*row, new.data)))
             conn.executemany(_INSERT, rows)
             if own:
                 conn.execute("COMMIT")
@@ -307,16 +309,14 @@ class EventLog:
         self.conn.execute("COMMIT")
 
     def _current_versions(self, streams: list[str]) -> dict[str, int]:
-        """The current version of each stream (absent: no events yet), in as few queries as possible."""
-        versions: dict[str, int] = {}
-        for i in range(0, len(streams), 500):
-            chunk = streams[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT stream, max(version) FROM events WHERE stream IN ({marks}) GROUP BY stream", chunk
-            )
-            versions.update(rows)
-        return versions
+        """The current version of each stream (absent: no events yet), in one query.
+
+        One `max(version)` per stream, each a single seek into the (stream, version) index; a `GROUP BY`
+        over `stream IN (...)` would read every version of every stream, and a rollout's own streams have
+        thousands.
+        """
+        rows = self.conn.execute(_VERSIONS, (json.dumps(streams),))
+        return {stream: version for stream, version in rows if version is not None}
 
     # -- reading -------------------------------------------------------------------------------------
 

@@ -34,6 +34,16 @@ def test_append_assigns_gap_free_seq_and_per_stream_versions(log: EventLog) -> N
     assert log.stream_version("host:i-1") == 2
 
 
+def test_a_batch_across_many_streams_continues_each_stream_from_its_own_version(log: EventLog) -> None:
+    streams = [f"host:i-{i}" for i in range(1_200)] + ['host:odd \u00e9 "name"']
+    log.append_batch([NewEvent("r1", s, "Noted", at(0), "engine", {}) for s in streams[::2]])
+    log.append_batch([NewEvent("r1", s, "Noted", at(1), "engine", {}) for s in streams[::3]])
+    appended = log.append_batch([NewEvent("r1", s, "Noted", at(2), "engine", {}) for s in streams])
+    expected = {s: 1 + (i % 2 == 0) + (i % 3 == 0) for i, s in enumerate(streams)}
+    assert {e.stream: e.version for e in appended} == expected
+    assert all(log.stream_version(s) == v for s, v in expected.items())
+
+
 def test_batch_append_is_atomic(log: EventLog) -> None:
     log.append_batch(planned("r1"))
     before = dump(log)
