@@ -1,8 +1,10 @@
 """The engine lease: one engine drives a log's rollouts at a time.
 
-The lease is a stream in the log. Taking or renewing it appends the stream's next version explicitly, so two
-engines racing for it cannot both win: `UNIQUE(stream, version)` refuses the second (`ConcurrencyError`),
-which then reads who holds it and exits 5. Expiry is wall-clock time, so a crashed engine's lease lapses and
+The lease is a stream in the log. Taking it appends the version after the one the engine found free, and
+renewing it the version after its own, so two engines racing for it cannot both win: `UNIQUE(stream,
+version)` refuses the second (`ConcurrencyError`), which then reads who holds it and exits 5. The version
+must be the one that was checked: read afresh, it would already count the other engine's acquisition and let
+both hold the lease. Expiry is wall-clock time, so a crashed engine's lease lapses and
 another engine can take over and resume from the log; a holder on this machine whose process is gone is
 taken over at once.
 """
@@ -77,15 +79,21 @@ class Lease:
         self._version = 0
         self._expires: datetime | None = None
 
+    def _newest(self) -> tuple[int, tuple[str, datetime] | None]:
+        """The lease stream's version, with the holder and expiry its newest event names (None when free)."""
+        last = self.log.last_of_stream(self.stream)
+        if last is None:
+            return 0, None
+        if last.type == EventType.LEASE_RELEASED:
+            return last.version, None
+        return last.version, (str(last.data["holder"]), parse_iso(str(last.data["expires_at"])))
+
     def current(self) -> tuple[str, datetime] | None:
         """Holder and expiry of the newest lease event, or None when free."""
-        last = self.log.last_of_stream(self.stream)
-        if last is None or last.type == EventType.LEASE_RELEASED:
-            return None
-        return str(last.data["holder"]), parse_iso(str(last.data["expires_at"]))
+        return self._newest()[1]
 
-    def _append(self, type_: str, at: str, expires: datetime) -> None:
-        version = self.log.stream_version(self.stream) if type_ == EventType.LEASE_ACQUIRED else self._version
+    def _append(self, type_: str, at: str, expires: datetime, *, after: int) -> None:
+        """Append the lease stream's version `after + 1`: refused if anyone appended `after + 1` first."""
         event = NewEvent(
             self.rollout_id,
             self.stream,
@@ -93,26 +101,29 @@ class Lease:
             at,
             "engine",
             {"holder": self.holder, "expires_at": iso(expires)},
-            version=version + 1,
+            version=after + 1,
         )
         self.log.append(event)
-        self._version = version + 1
+        self._version = after + 1
         self._expires = expires
 
-    def check_free(self) -> None:
-        """Raise `LeaseHeldError` naming the holder if another live engine holds the lease."""
-        held = self.current()
+    def check_free(self) -> int:
+        """Raise `LeaseHeldError` naming the holder if another live engine holds the lease; else return the
+        lease stream's version that was found free (the one to take it after)."""
+        version, held = self._newest()
         if held is not None and held[0] != self.holder and held[1] > self.wall() and not holder_gone(held[0]):
             raise LeaseHeldError(
                 f"{self.log.path} is driven by {held[0]} (lease until {iso(held[1])}); "
                 "wait for it to finish or for its lease to expire"
             )
+        return version
 
     def acquire(self, at: str) -> None:
         """Take the lease, or raise `LeaseHeldError` naming the engine that holds it."""
-        self.check_free()
+        free = self.check_free()
+        expires = self.wall() + timedelta(seconds=self.seconds)
         try:
-            self._append(EventType.LEASE_ACQUIRED, at, self.wall() + timedelta(seconds=self.seconds))
+            self._append(EventType.LEASE_ACQUIRED, at, expires, after=free)
         except ConcurrencyError as err:
             held = self.current()
             who = held[0] if held else "another engine"
@@ -124,7 +135,9 @@ class Lease:
         if self._expires is not None and self._expires - now > timedelta(seconds=self.seconds * 2 / 3):
             return
         try:
-            self._append(EventType.LEASE_RENEWED, at, now + timedelta(seconds=self.seconds))
+            self._append(
+                EventType.LEASE_RENEWED, at, now + timedelta(seconds=self.seconds), after=self._version
+            )
         except ConcurrencyError as err:
             held = self.current()
             who = held[0] if held else "another engine"
@@ -135,5 +148,5 @@ class Lease:
         if self._expires is None:
             return
         with contextlib.suppress(ConcurrencyError):
-            self._append(EventType.LEASE_RELEASED, at, self.wall())
+            self._append(EventType.LEASE_RELEASED, at, self.wall(), after=self._version)
         self._expires = None
