@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from rollout_tui.domain.events import EventType
 from rollout_tui.engine.plan import load_plan
 from rollout_tui.engine.session import start_rollout
 from rollout_tui.errors import ExitCode
@@ -63,6 +64,9 @@ def race(folder: Path, db: Path) -> list[str]:
     assert re.search(rf"\S+@\S+:{winner}\b", errors[0]), f"the holder (pid {winner}) is not named: {errors}"
     assert_verify_clean(db)
     facts = LogFacts.read(db)
+    racers = {str(pid) for pid in outcomes}
+    took = [row[4]["holder"].rpartition(":")[2] for row in facts.of(EventType.LEASE_ACQUIRED)]
+    assert [pid for pid in took if pid in racers] == [str(winner)], f"the lease was taken by pids {took}"
     assert_no_host_drained_twice(facts)
     assert len({row[2] for row in facts.types if row[2].startswith("rollout:")}) == 1, "one rollout only"
     status = run_cli("status", "--json", "--db", str(db), cwd=folder)
