@@ -8,9 +8,11 @@ transitions mean one repaint, not a thousand. No textual here: the benchmark and
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from rollout_tui.domain.events import OPERATOR_TYPES, Event, EventType
@@ -18,7 +20,7 @@ from rollout_tui.domain.gate import GatePolicy
 from rollout_tui.domain.projection import RolloutProjection
 from rollout_tui.engine.engine import gate_policy
 from rollout_tui.engine.plan import Plan
-from rollout_tui.headless import DESCRIBED, describe
+from rollout_tui.headless import LINES, LineOf
 from rollout_tui.store.log import EventLog
 
 RATE_HISTORY = 240
@@ -63,22 +65,28 @@ class Batch:
     """A reading, baseline or gate decision arrived."""
 
 
-_TAIL_TYPES = DESCRIBED | OPERATOR_TYPES | {EventType.SIGNALS_UNREADABLE}
+def _command(event: Event, data: dict[str, Any]) -> str:
+    why = data.get("reason")
+    return f"{event.type} by {event.actor}" + (f": {why}" if why else "")
+
+
+def _unreadable(event: Event, data: dict[str, Any]) -> str:
+    return f"signals unreadable: {data.get('detail', '')}"
+
+
+_TAIL: dict[str, LineOf] = {
+    **dict.fromkeys(OPERATOR_TYPES, _command),
+    EventType.SIGNALS_UNREADABLE: _unreadable,
+    **LINES,
+}
+"""The event tail's words per event type: the headless account, plus operator commands."""
 
 
 def tail_line(event: Event) -> str | None:
-    """The event-tail line of an event: the headless account, plus operator commands; None for the rest."""
-    if event.type not in _TAIL_TYPES:
-        return None
-    line = describe(event)
-    if line is not None:
-        return line
-    if event.type in OPERATOR_TYPES:
-        why = event.data.get("reason")
-        return f"{event.at[11:19]} {event.type} by {event.actor}" + (f": {why}" if why else "")
-    if event.type == EventType.SIGNALS_UNREADABLE:
-        return f"{event.at[11:19]} signals unreadable: {event.data.get('detail', '')}"
-    return None
+    """The event-tail line of an event; None for events that get none."""
+    line_of = _TAIL.get(event.type)
+    words = None if line_of is None else line_of(event, event.data)
+    return None if words is None else f"{event.at[11:19]} {words}"
 
 
 _SIGNAL_TYPES = frozenset(
@@ -116,11 +124,8 @@ class LiveFeed:
 
     def pull(self, log: EventLog) -> Batch:
         """Fold in what was appended since the last pull; one `Batch` for all of it."""
-        batch = Batch()
         fold = self.fold
-        for event in log.read(after=fold.seq, rollout_id=fold.rollout_id):
-            self.apply(event, batch)
-        return batch
+        return self.fold_in(log.read(after=fold.seq, rollout_id=fold.rollout_id))
 
     def take(self, after: int, events: Sequence[Event], log: EventLog) -> Batch:
         """Fold in events another fold (the in-process engine's) already read, following on from `after`.
@@ -131,32 +136,40 @@ class LiveFeed:
         fold = self.fold
         if after > fold.seq or (events and events[0].rollout_id != fold.rollout_id):
             return self.pull(log)
-        batch = Batch()
-        seq = fold.seq
+        start = bisect.bisect_right(events, fold.seq, key=attrgetter("seq"))
+        return self.fold_in(events[start:])
+
+    def fold_in(self, events: Iterable[Event], batch: Batch | None = None) -> Batch:
+        """Fold events in and note in one `Batch` what they changed.
+
+        The loop every shown event goes through, so host events (nearly all of them) take the short way.
+        """
+        batch = Batch() if batch is None else batch
+        apply = self.fold.apply
+        hosts = batch.hosts
+        tail = _TAIL
+        count = 0
         for event in events:
-            if event.seq > seq:
-                self.apply(event, batch)
+            apply(event)
+            count += 1
+            type_ = event.type
+            if event.stream.startswith("host:"):
+                host_id = event.data.get("host_id")
+                if host_id is not None:
+                    hosts.add(str(host_id))
+            elif type_ in _SIGNAL_TYPES:
+                batch.signals = True
+                if type_ == EventType.SIGNALS_OBSERVED:
+                    self._observed(event)
+            line_of = tail.get(type_)
+            if line_of is not None:
+                words = line_of(event, event.data)
+                if words is not None:
+                    line = f"{event.at[11:19]} {words}"
+                    batch.lines.append(line)
+                    self.tail.append(line)
+        batch.events += count
         return batch
-
-    def apply(self, event: Event, batch: Batch) -> None:
-        """Fold one event in and note in `batch` what it changed."""
-        self.fold.apply(event)
-        self.note(event, batch)
-
-    def note(self, event: Event, batch: Batch) -> None:
-        """Add an event already folded (or only remembered) to the histories and to `batch`."""
-        batch.events += 1
-        host_id = event.data.get("host_id")
-        if host_id is not None and event.stream.startswith("host:"):
-            batch.hosts.add(str(host_id))
-        if event.type in _SIGNAL_TYPES:
-            batch.signals = True
-            if event.type == EventType.SIGNALS_OBSERVED:
-                self._observed(event)
-        line = tail_line(event)
-        if line is not None:
-            batch.lines.append(line)
-            self.tail.append(line)
 
     def _observed(self, event: Event) -> None:
         self.rates.append(RatePoint(event.at, float(event.data.get("warnings_per_minute", 0.0))))

@@ -120,7 +120,7 @@ class ReplayCursor:
     # -- folding --------------------------------------------------------------------------------------
 
     def _apply(self, event: Event, batch: Batch) -> None:
-        self.feed.apply(event, batch)
+        self.feed.fold_in((event,), batch)
         if is_decision(event):
             self.decision = event
 
