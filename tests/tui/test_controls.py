@@ -8,6 +8,8 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from textual.geometry import Region
+from textual.widget import Widget
 from textual.widgets import Input, Select
 
 from rollout_tui.domain.events import Event, EventType, NewEvent, rollout_stream
@@ -53,8 +55,14 @@ def banner_text(app: RolloutApp) -> str:
     return str(app.screen.query_one(GateBanner).render())
 
 
+def drawn(widget: Widget) -> str:
+    """What a widget draws on screen, line by line."""
+    strips = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return "\n".join(strip.text for strip in strips)
+
+
 def header_text(app: RolloutApp) -> str:
-    return str(app.screen.query_one(RolloutHeader).render())
+    return drawn(app.screen.query_one(RolloutHeader))
 
 
 @synchronous

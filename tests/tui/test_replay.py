@@ -16,7 +16,7 @@ from rollout_tui.tui.screens.help import HelpScreen
 from rollout_tui.tui.widgets.event_tail import EventTail
 from rollout_tui.tui.widgets.replay_bar import ReplayBar
 from tests.tui.scenes import RID, at
-from tests.tui.test_controls import synchronous
+from tests.tui.test_controls import drawn, synchronous
 
 SIZE = (120, 40)
 
@@ -56,7 +56,7 @@ async def test_replay_opens_at_the_end_and_says_as_of_which_seq_and_time(
         assert app.cursor.seq == last.seq
         assert f"as of seq {last.seq}, time {last.at[11:19]}" in bar(app)
         assert "at decision: GateHeld" in bar(app)
-        assert "replay" in str(app.view.query_one("#header").render())
+        assert "replay" in drawn(app.view.query_one("#header"))
 
 
 @synchronous

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
-from rich.progress_bar import ProgressBar
-from rich.table import Table
+from dataclasses import dataclass
+
 from rich.text import Text
-from textual.widgets import Static
 
 from rollout_tui.domain.projection import RolloutProjection
+from rollout_tui.tui.widgets.lines import TextLines
 from rollout_tui.tui.widgets.style import STATE_STYLE
 
 
@@ -37,12 +36,35 @@ def apps_text(apps: dict[str, int] | None) -> Text:
     return text
 
 
-class FleetProgress(Static):
+def bar(completed: int, total: int, width: int, style: str) -> Text:
+    """A progress bar of `width` cells in half-cell steps: done in `style`, the rest dim."""
+    halves = min(width * 2, completed * width * 2 // max(total, 1))
+    full, half = divmod(halves, 2)
+    text = Text("━" * full, style)
+    if half:
+        text.append("╸", style)
+    text.append("━" * (width - full - half), "grey23")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class _Fleet:
+    label: str
+    done: int
+    total: int
+    count: str
+    states: Text
+    style: str
+
+
+class FleetProgress(TextLines):
     """Old fleet retired and new fleet healthy, as bars with the count of hosts in every state."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._last: tuple[object, ...] | None = None
+        self._fleets: list[_Fleet] = []
+        self._apps = Text()
 
     def show(self, fold: RolloutProjection) -> None:
         """Redraw if counts or apps changed."""
@@ -54,36 +76,33 @@ class FleetProgress(Static):
         if key == self._last:
             return
         self._last = key
-        self.update(self._table(fold), layout=False)
-
-    def _table(self, fold: RolloutProjection) -> RenderableType:
-        plan = fold.plan or {}
-        fleets = plan.get("fleets", {})
+        fleets = (fold.plan or {}).get("fleets", {})
         old, new = fold.counts["old"], fold.counts["new"]
         old_total = sum(old.values())
-        target = int(fleets.get("target_size") or sum(new.values()) or 1)
-        grid = Table.grid(expand=True, padding=(0, 1))
-        grid.add_column(no_wrap=True, width=4)
-        grid.add_column(ratio=1, min_width=8)
-        grid.add_column(no_wrap=True, justify="right", width=16)
-        grid.add_column(no_wrap=True, ratio=2)
         retired = old["terminated"]
-        grid.add_row(
-            Text("old", "bold"),
-            ProgressBar(total=max(old_total, 1), completed=retired, complete_style="cyan"),
-            Text(f"{retired:,}/{old_total:,} retired"),
-            _states(old),
-        )
+        target = int(fleets.get("target_size") or sum(new.values()) or 1)
         healthy = new["healthy"]
-        grid.add_row(
-            Text("new", "bold"),
-            ProgressBar(total=target, completed=min(healthy, target), complete_style="green"),
-            Text(f"{healthy:,}/{target:,} healthy"),
-            _states(new),
-        )
+        retired_text, healthy_text = f"{retired:,}/{old_total:,} retired", f"{healthy:,}/{target:,} healthy"
+        self._fleets = [
+            _Fleet("old", retired, max(old_total, 1), retired_text, _states(old), "cyan"),
+            _Fleet("new", min(healthy, target), target, healthy_text, _states(new), "green"),
+        ]
         line = apps_text(fold.apps)
         line.append(f"  ·  drain steps {fold.drain_steps}", "dim")
         if fold.throttled or fold.provider_errors:
             line.append(f" · throttled {fold.throttled} · provider errors {fold.provider_errors}", "yellow")
-        line.no_wrap, line.overflow = True, "ellipsis"
-        return Group(grid, line)
+        self._apps = line
+        self.changed()
+
+    def layout(self, width: int) -> list[Text]:
+        """`old ━━━━╸━━━━ 12/30 retired  healthy 18  draining 4 …`: the bar takes a third of what is left."""
+        bar_width = max(8, (width - 4 - 16 - 3) // 3)
+        lines = []
+        for fleet in self._fleets:
+            line = Text(no_wrap=True)
+            line.append(f"{fleet.label:<4} ", "bold")
+            line.append_text(bar(fleet.done, fleet.total, bar_width, fleet.style))
+            line.append(f" {fleet.count:>16} ")
+            line.append_text(fleet.states)
+            lines.append(line)
+        return [*lines, self._apps]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from rollout_tui.domain.projection import RolloutProjection
 from rollout_tui.providers.base import parse_iso
+from rollout_tui.tui.widgets.lines import TextLines
 from rollout_tui.tui.widgets.style import clock, duration
 
 PHASE_STYLE: dict[str, str] = {
@@ -20,7 +20,7 @@ PHASE_STYLE: dict[str, str] = {
 """The phase badge's colours."""
 
 
-class RolloutHeader(Static):
+class RolloutHeader(TextLines):
     """Rollout id, phase, stage, event time and elapsed event time, and who drives the engine."""
 
     def __init__(self, *, mode: str, id: str | None = None) -> None:
@@ -28,6 +28,7 @@ class RolloutHeader(Static):
         self.mode = mode
         """`engine here` when this process drives the rollout, `attached` otherwise."""
         self._last: tuple[object, ...] | None = None
+        self._text = Text()
 
     def show(self, fold: RolloutProjection) -> None:
         """Redraw if anything shown changed."""
@@ -46,4 +47,8 @@ class RolloutHeader(Static):
             text.append(f" (+{duration(elapsed)})", "cyan")
         text.append(f"  seq {fold.seq}", "dim")
         text.append(f"  [{self.mode}]", "dim")
-        self.update(text, layout=False)
+        self._text = text
+        self.changed()
+
+    def layout(self, width: int) -> list[Text]:
+        return [self._text]
