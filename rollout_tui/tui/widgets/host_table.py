@@ -121,6 +121,12 @@ class HostTable(DataTable[object]):
                 self._rebuild(fold)
             return
         hosts = fold.hosts
+        changed = changed if isinstance(changed, set | frozenset) else set(changed)
+        if self.fleet_filter is None and self.state_filter is None:  # every host has a row: mark, add
+            rows = self._shown
+            shown = {hid for hid in changed if hid in rows}
+            self._stale |= shown
+            changed = changed - shown
         added_or_removed = False
         for host_id in changed:
             host = hosts.get(host_id)
@@ -217,7 +223,7 @@ class HostTable(DataTable[object]):
         top = self.scroll_offset.y
         visible = max(self.scrollable_content_region.height - header, 0)
         width = self.size.width
-        for index in range(top, min(top + visible + 1, self.row_count)):
+        for index in range(top, min(top + visible, self.row_count)):
             key = self._row_locations.get_key(index)
             if key is not None and key.value in self._stale:
                 self.refresh(Region(0, header + index - top, width, 1))
