@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.segment import Segment
 from textual.geometry import Region
+from textual.widgets import DataTable
 
 from rollout_tui.domain.events import EventType
 from rollout_tui.engine.plan import load_plan
@@ -12,7 +14,7 @@ from rollout_tui.engine.session import start_rollout
 from rollout_tui.store.log import EventLog
 from rollout_tui.tui.app import RolloutApp
 from rollout_tui.tui.widgets.host_table import HostTable
-from tests.tui.scenes import Scene
+from tests.tui.scenes import Scene, normal
 from tests.tui.test_controls import synchronous
 
 
@@ -81,4 +83,30 @@ async def test_rows_off_screen_are_right_when_scrolled_to_read_or_sorted(tmp_pat
         await pilot.pause()
         ranked = [str(key.value) for key in sorted(table.rows, key=table.get_row_index)]
         assert set(ranked[-3:]) == {first, far, middle}, ranked[-3:]
+    scene.close()
+
+
+@synchronous
+async def test_cells_drawn_directly_match_what_data_table_draws(tmp_path: Path) -> None:
+    """The table's own cell layout gives the segments `DataTable` would, cursor and hover included."""
+    scene = normal(tmp_path / "r.db")
+    app = RolloutApp(tmp_path / "r.db", poll_seconds=3600)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.live.query_one(HostTable)
+        base = table.rich_style
+        widths = [column.get_render_width(table) for column in table.ordered_columns]
+        compared = 0
+        for row in range(table.row_count):
+            for column, width in enumerate(widths):
+                for cursor, hover in ((False, False), (True, False), (False, True)):
+                    table._cell_render_cache.clear()
+                    ours = table._render_cell(row, column, base, width, cursor, hover)
+                    table._cell_render_cache.clear()
+                    theirs = DataTable._render_cell(table, row, column, base, width, cursor, hover)
+                    assert [list(Segment.simplify(line)) for line in ours] == [
+                        list(Segment.simplify(line)) for line in theirs
+                    ], (row, column, cursor, hover)
+                    compared += 1
+        assert compared == table.row_count * len(widths) * 3 > 0
     scene.close()
