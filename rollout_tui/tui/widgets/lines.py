@@ -8,10 +8,20 @@ per change and width.
 
 from __future__ import annotations
 
+from rich.console import Console
 from rich.segment import Segment
-from rich.text import Text
+from rich.text import Span, Text
 from textual.strip import Strip
 from textual.widget import Widget
+
+
+def segments(text: Text, console: Console) -> list[Segment]:
+    """`text` as segments, its own style under its spans (`Text.render` alone drops it when it has none)."""
+    if text.style:
+        text = text.copy()
+        text.spans.insert(0, Span(0, len(text), text.style))
+        text.style = ""
+    return list(text.render(console))
 
 
 class TextLines(Widget):
@@ -21,6 +31,8 @@ class TextLines(Widget):
         super().__init__(id=id)
         self._strips: list[Strip] = []
         self._strips_width = -1
+        self._drawn: dict[tuple[object, ...], Strip] = {}
+        """Strips of the lines last drawn, by what they show: a line that did not change is not redrawn."""
 
     def layout(self, width: int) -> list[Text]:
         """The lines to show at `width` cells (subclasses lay out what they last got)."""
@@ -41,10 +53,18 @@ class TextLines(Widget):
     def _render(self, width: int) -> list[Strip]:
         console = self.app.console
         base = self.rich_style
+        drawn: dict[tuple[object, ...], Strip] = {}
         strips = []
         for line in self.layout(width):
-            line = line.copy()
-            line.truncate(width, overflow="ellipsis")
-            segments = Segment.apply_style(line.render(console), base)
-            strips.append(Strip(segments).adjust_cell_length(width, base))
+            key = (width, base, line.plain, line.style, *line.spans)
+            strip = self._drawn.get(key)
+            if strip is None:
+                if line.cell_len > width:
+                    line = line.copy()
+                    line.truncate(width, overflow="ellipsis")
+                styled = Segment.apply_style(segments(line, console), base)
+                strip = Strip(styled).adjust_cell_length(width, base)
+            drawn[key] = strip
+            strips.append(strip)
+        self._drawn = drawn
         return strips
