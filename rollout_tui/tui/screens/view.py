@@ -27,44 +27,51 @@ class RolloutView(Screen[None]):
         super().__init__()
         self.mode = mode
         """`engine here`, `attached` or `replay`, shown in the header."""
+        # the widgets a batch updates, kept rather than queried for on every batch
+        self.header = RolloutHeader(mode=mode, id="header")
+        self.gate = GateBanner(id="gate", hints=self.KEY_HINTS)
+        self.fleets = FleetProgress(id="fleets")
+        self.chart = RateChart(id="chart")
+        self.hosts = HostTable(id="hosts")
+        self.warnings = WarningsTable(id="warnings")
+        self.events = EventTail(id="events")
 
     def compose_extra(self) -> ComposeResult:
         """Widgets under the header (none by default)."""
         yield from ()
 
     def compose(self) -> ComposeResult:
-        yield RolloutHeader(mode=self.mode, id="header")
+        yield self.header
         yield from self.compose_extra()
-        yield GateBanner(id="gate", hints=self.KEY_HINTS)
-        yield FleetProgress(id="fleets")
-        yield RateChart(id="chart")
+        yield self.gate
+        yield self.fleets
+        yield self.chart
         with Horizontal(id="bottom"):
-            yield HostTable(id="hosts")
+            yield self.hosts
             with Vertical(id="side"):
-                yield WarningsTable(id="warnings")
-                yield EventTail(id="events")
+                yield self.warnings
+                yield self.events
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#warnings").border_title = "warnings by fingerprint"
-        self.query_one("#events").border_title = "events"
-        self.query_one(HostTable).focus()
+        self.warnings.border_title = "warnings by fingerprint"
+        self.events.border_title = "events"
+        self.hosts.focus()
 
     def show(self, feed: LiveFeed, batch: Batch, *, full: bool = False) -> None:
         """Apply one batch of events in one refresh (only changed host rows are touched), or redraw all."""
         fold = feed.fold
         with self.app.batch_update():
-            self.query_one(RolloutHeader).show(fold)
+            self.header.show(fold)
             threshold = feed.threshold()
-            self.query_one(GateBanner).show(fold, threshold)
-            self.query_one(FleetProgress).show(fold)
+            self.gate.show(fold, threshold)
+            self.fleets.show(fold)
             if full or batch.signals:
                 baseline = (fold.baseline or {}).get("baseline_per_minute")
-                self.query_one(RateChart).show(feed.rates, threshold, fold.peak_warnings_per_minute, baseline)
-                self.query_one(WarningsTable).show(feed.seen)
-            hosts = self.query_one(HostTable)
-            hosts.show(fold, None if full else batch.hosts)
-            tail = self.query_one(EventTail)
+                self.chart.show(feed.rates, threshold, fold.peak_warnings_per_minute, baseline)
+                self.warnings.show(feed.seen)
+            self.hosts.show(fold, None if full else batch.hosts)
             if full:
-                tail.clear()
-            tail.add(feed.tail if full else batch.lines)
+                self.events.clear()
+            if full or batch.lines:
+                self.events.add(feed.tail if full else batch.lines)
