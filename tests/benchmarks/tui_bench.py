@@ -19,7 +19,6 @@ Target: (b) at most 3x (a). Run: `python -m tests.benchmarks.tui_bench`.
 from __future__ import annotations
 
 import asyncio
-import copy
 import gc
 import statistics
 import sys
@@ -35,8 +34,8 @@ from textual.screen import Screen
 
 from rollout_tui.domain.events import Event, EventType, NewEvent, host_stream
 from rollout_tui.domain.projection import RolloutProjection
+from rollout_tui.store.log import EventLog
 from rollout_tui.tui.app import RolloutApp
-from rollout_tui.tui.messages import EngineTicked
 from tests.tui.scenes import RID, Scene, at
 
 HOSTS = 10_000
@@ -100,8 +99,15 @@ def timed_paints(into: list[float]) -> Iterator[None]:
         Screen._on_timer_update = original  # type: ignore[method-assign]
 
 
-def fold_alone(app: RolloutApp, events: list[Event]) -> float:
-    twin: RolloutProjection = copy.deepcopy(app.feed.fold)
+def fold_alone(path: Path, events: list[Event]) -> float:
+    """Seconds to apply `events` to a projection of the log as it stood before them.
+
+    The projection is folded from the log, as the app's is: a deep copy lays its hosts out more compactly
+    in memory and folds about 15% faster than the projection the app actually holds.
+    """
+    twin = RolloutProjection(RID)
+    with EventLog(path, readonly=True) as log:
+        twin.apply_all(log.read(upto=events[0].seq - 1, rollout_id=RID))
     gc.collect()
     start = time.thread_time()
     for event in events:
@@ -119,15 +125,13 @@ async def measure(path: Path, scene: Scene, *, attached: bool) -> Rounds:
             for round_ in range(ROUNDS):
                 after = app.feed.fold.seq
                 events = scene.log.append_batch(transitions(round_, scene))
-                rounds.fold.append(fold_alone(app, events))
+                rounds.fold.append(fold_alone(path, events))
                 gc.collect()
                 await pilot.pause()
                 paints.clear()
                 start = time.thread_time()
-                if attached:
-                    batch = app.poll()
-                else:  # what the engine worker's after-tick hand-over runs on the UI thread
-                    batch = app.take(after, events)
+                # take: what the engine worker's after-tick hand-over runs on the UI thread
+                batch = app.poll() if attached else app.take(after, events)
                 rounds.handle.append(time.thread_time() - start)
                 await pilot.pause()
                 rounds.paint.append(sum(paints))
