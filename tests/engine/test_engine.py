@@ -13,12 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rollout_tui.domain.events import Event, EventType
+from rollout_tui.domain.host import Host, HostState
 from rollout_tui.domain.projection import RolloutProjection
 from rollout_tui.engine.commands import send_command
-from rollout_tui.engine.engine import Engine
+from rollout_tui.engine.engine import QUIET, Engine
 from rollout_tui.engine.plan import Plan
 from rollout_tui.errors import ExitCode, LeaseHeldError, ProviderFailureError
-from rollout_tui.providers.base import ProviderError, SimulatedClock
+from rollout_tui.providers.base import HostFact, Lifecycle, ProviderError, SimulatedClock
 from rollout_tui.store.log import EventLog
 from rollout_tui.store.verify import verify
 from tests.engine.fakes import T0, FakeProvider, WallClock, make_plan, sim_clock
@@ -360,3 +361,22 @@ def test_provider_failures_are_recorded_and_exhausted_retries_exit_4() -> None:
         assert len(events_of(log, EventType.API_THROTTLED)) == 1
         assert len(events_of(log, EventType.PROVIDER_ERROR)) == 4
         assert verify(log).ok
+
+
+def test_quiet_hosts_are_exactly_those_whose_facts_record_nothing() -> None:
+    """The tick skips (state, lifecycle, healthy) in `QUIET` without looking closer: it must agree with
+    `_moved` on every combination (booting hosts are never skipped: they also wait on a timeout)."""
+    clock = sim_clock()
+    with EventLog(":memory:") as log:
+        engine = make_engine(log, make_plan(), FakeProvider(clock, old_size=1), clock)
+        timeout = timedelta(seconds=engine.plan.boot.health_timeout_seconds)
+        combinations = list(itertools.product(HostState, Lifecycle, (False, True)))
+        for state, lifecycle, healthy in combinations:
+            host = Host("i-1", "old", state, "2026-01-01T00:00:00Z", 10)
+            fact = HostFact("i-1", "old", lifecycle, healthy, 10)
+            records = engine._moved(host, fact, T0, timeout)
+            if state == HostState.BOOTING:
+                assert (state, lifecycle, healthy) not in QUIET
+            else:
+                assert ((state, lifecycle, healthy) in QUIET) == (not records), (state, lifecycle, healthy)
+        assert 0 < len(QUIET) < len(combinations)
