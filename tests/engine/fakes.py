@@ -33,6 +33,20 @@ class FakeHost:
     healthy: bool = True
     boot_seconds: float = 60
     drain_seconds: float = 60
+    fact: HostFact | None = field(default=None, compare=False, repr=False)
+    """What was last listed for the host; dropped on any change (tests change hosts directly too)."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name != "fact":
+            object.__setattr__(self, "fact", None)
+        object.__setattr__(self, name, value)
+
+    def listed(self, host_id: str) -> HostFact:
+        """The host as a provider lists it, kept until it changes (as the simulator keeps its facts)."""
+        if self.fact is None:
+            healthy = self.healthy and self.lifecycle is Lifecycle.IN_SERVICE
+            self.fact = HostFact(host_id, self.fleet, self.lifecycle, healthy, self.apps)
+        return self.fact
 
 
 @dataclass
@@ -70,10 +84,10 @@ class FakeProvider:
     def _advance(self) -> None:
         now = self.clock.now()
         for host in self.hosts.values():
-            age = (now - host.since).total_seconds()
-            if host.lifecycle is Lifecycle.PENDING and age >= host.boot_seconds:
+            lifecycle = host.lifecycle  # only booting and draining hosts move by themselves
+            if lifecycle is Lifecycle.PENDING and (now - host.since).total_seconds() >= host.boot_seconds:
                 host.lifecycle, host.since = Lifecycle.IN_SERVICE, now
-            elif host.lifecycle is Lifecycle.DRAINING and age >= host.drain_seconds:
+            elif lifecycle is Lifecycle.DRAINING and (now - host.since).total_seconds() >= host.drain_seconds:
                 host.lifecycle, host.since, host.apps = Lifecycle.DRAINED, now, 0
             if self.flaky_health and host.lifecycle is Lifecycle.IN_SERVICE:
                 host.healthy = self.rng.random() >= self.flaky_health
@@ -84,10 +98,7 @@ class FakeProvider:
     def list_hosts(self) -> list[HostFact]:
         self._maybe_fail("list_hosts")
         self._advance()
-        return [
-            HostFact(hid, h.fleet, h.lifecycle, h.healthy and h.lifecycle is Lifecycle.IN_SERVICE, h.apps)
-            for hid, h in self.hosts.items()
-        ]
+        return [h.listed(hid) for hid, h in self.hosts.items()]
 
     def scale_new_fleet(self, desired: int) -> None:
         self._maybe_fail("scale_new_fleet")
