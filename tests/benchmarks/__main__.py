@@ -269,7 +269,7 @@ def bench_tui() -> list[Row]:
     from tests.benchmarks import tui_bench
 
     shown, folded = tui_bench.medians()
-    name = f"TUI: show {tui_bench.BATCH:,} host transitions at {tui_bench.HOSTS:,} hosts vs fold alone"
+    name = f"TUI, engine here: show {tui_bench.BATCH:,} host transitions at {tui_bench.HOSTS:,} hosts vs fold"
     return [at_most(name, shown, folded, 3.0, "shown", "folded")]
 
 
