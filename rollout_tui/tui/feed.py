@@ -12,6 +12,7 @@ import bisect
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from operator import attrgetter
 from typing import Any
 
@@ -27,6 +28,8 @@ RATE_HISTORY = 240
 """Signal readings kept for the sparkline (two simulated hours at a 30 s tick)."""
 TAIL_LINES = 200
 """Event-tail lines kept."""
+CHUNK = 5_000
+"""Events read from the log and folded at a time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +128,11 @@ class LiveFeed:
     def pull(self, log: EventLog) -> Batch:
         """Fold in what was appended since the last pull; one `Batch` for all of it."""
         fold = self.fold
-        return self.fold_in(log.read(after=fold.seq, rollout_id=fold.rollout_id))
+        events = log.read(after=fold.seq, rollout_id=fold.rollout_id)
+        batch = Batch()
+        while chunk := list(islice(events, CHUNK)):  # a whole log is never held at once
+            self.fold_in(chunk, batch)
+        return batch
 
     def take(self, after: int, events: Sequence[Event], log: EventLog) -> Batch:
         """Fold in events another fold (the in-process engine's) already read, following on from `after`.

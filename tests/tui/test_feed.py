@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pytest import MonkeyPatch
+
 from rollout_tui.domain.events import EventType, NewEvent, host_stream
+from rollout_tui.domain.projection import RolloutProjection
 from rollout_tui.store.log import EventLog
 from rollout_tui.tui.feed import LiveFeed
 from tests.tui.scenes import RID, Scene, at
@@ -85,3 +88,22 @@ def test_a_gap_is_read_from_the_log(tmp_path: Path) -> None:
     assert feed.fold.hosts[scene.old[0]].state == "drained"
     assert feed.fold.hosts[scene.old[1]].state == "draining"
     scene.close()
+
+
+def test_a_pull_longer_than_a_chunk_folds_every_event_once(tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    scene = fleet(tmp_path / "log.db")
+    scene.log.append_batch(_drains(scene, 9))
+    monkeypatch.setattr("rollout_tui.tui.feed.CHUNK", 2)
+    feed = LiveFeed(RID)
+    with EventLog(tmp_path / "log.db", readonly=True) as reader:
+        batch = feed.pull(reader)
+        whole = RolloutProjection(RID).apply_all(reader.read(rollout_id=RID))
+    assert batch.events == reader_count(tmp_path / "log.db")
+    assert batch.hosts == set(scene.old)
+    assert feed.fold.state_dict() == whole.state_dict()
+    scene.close()
+
+
+def reader_count(path: Path) -> int:
+    with EventLog(path, readonly=True) as reader:
+        return sum(1 for _ in reader.read(rollout_id=RID))

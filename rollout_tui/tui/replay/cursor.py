@@ -9,6 +9,7 @@ a window of the log just before the target.
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import takewhile
 
 from rollout_tui.domain.events import Event, gate_stream
 from rollout_tui.postmortem.decisions import DECISION_TYPES, FLAGGED_DECISIONS, is_decision
@@ -102,11 +103,12 @@ class ReplayCursor:
         pos = self.seq
         while pos < self.last:
             upto = min(pos + CHUNK, self.last)
-            for event in self.log.read(after=pos, upto=upto, rollout_id=self.rollout_id):
-                if parse_iso(event.at) > when:
-                    self.feed.settle()
-                    return batch
-                self._apply(event, batch)
+            events = list(self.log.read(after=pos, upto=upto, rollout_id=self.rollout_id))
+            due = list(takewhile(lambda event: parse_iso(event.at) <= when, events))
+            self._apply(due, batch)
+            if len(due) < len(events):
+                self.feed.settle()
+                return batch
             pos = upto
         self.feed.settle()
         return batch
@@ -119,15 +121,19 @@ class ReplayCursor:
 
     # -- folding --------------------------------------------------------------------------------------
 
-    def _apply(self, event: Event, batch: Batch) -> None:
-        self.feed.fold_in((event,), batch)
-        if is_decision(event):
-            self.decision = event
+    def _apply(self, events: list[Event], batch: Batch) -> None:
+        self.feed.fold_in(events, batch)
+        decisions = [event for event in events if is_decision(event)]
+        if decisions:
+            self.decision = decisions[-1]
 
     def _forward(self, *, upto: int) -> Batch:
         batch = Batch()
-        for event in self.log.read(after=self.seq, upto=upto, rollout_id=self.rollout_id):
-            self._apply(event, batch)
+        pos = self.seq
+        while pos < upto:
+            end = min(pos + CHUNK, upto)
+            self._apply(list(self.log.read(after=pos, upto=end, rollout_id=self.rollout_id)), batch)
+            pos = end
         self.feed.settle()
         return batch
 
