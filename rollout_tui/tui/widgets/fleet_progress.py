@@ -102,7 +102,7 @@ class FleetProgress(TextLines):
             line = Text(no_wrap=True)
             line.append(f"{fleet.label:<4} ", "bold")
             line.append_text(bar(fleet.done, fleet.total, bar_width, fleet.style))
-            line.append(f" {fleet.count:>16} ")
+            line.append(f" {fleet.count:>16}   ")
             line.append_text(fleet.states)
             lines.append(line)
         return [*lines, self._apps]
