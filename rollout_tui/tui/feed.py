@@ -169,12 +169,9 @@ class LiveFeed:
                 if event.type == EventType.SIGNALS_OBSERVED:
                     self._observed(event)
         if not types.isdisjoint(_TAIL):
-            tail = _TAIL
             for event in events:
-                line_of = tail.get(event.type)
-                words = None if line_of is None else line_of(event, event.data)
-                if words is not None:
-                    line = f"{event.at[11:19]} {words}"
+                line = tail_line(event)
+                if line is not None:
                     batch.lines.append(line)
                     self.tail.append(line)
         return batch
