@@ -113,7 +113,8 @@ class RolloutApp(RolloutViewApp[Outcome]):
         assert self.log_conn is not None
         if self.feed.rollout_id is None:
             self.feed.fold.rollout_id = self.log_conn.latest_rollout_id()
-        return self._show(self.feed.pull(self.log_conn))
+        feed, log = self.feed, self.log_conn
+        return self._show(feed.start(log) if feed.fold.seq == 0 else feed.pull(log))
 
     def take(self, after: int, events: Sequence[Event]) -> Batch:
         """Show events the in-process engine folded since seq `after` without reading them again."""
@@ -123,8 +124,8 @@ class RolloutApp(RolloutViewApp[Outcome]):
         return self._show(self.feed.take(after, events, self.log_conn))
 
     def _show(self, batch: Batch) -> Batch:
-        if not self._shown_once or batch.events:
-            self.live.show(self.feed, batch, full=not self._shown_once)
+        if not self._shown_once or batch.events or batch.whole:
+            self.live.show(self.feed, batch, full=not self._shown_once or batch.whole)
             self._shown_once = True
             fold = self.feed.fold
             controls = (fold.phase, fold.gate_state, fold.rollout_id)

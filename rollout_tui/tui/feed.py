@@ -16,13 +16,14 @@ from itertools import islice
 from operator import attrgetter
 from typing import Any
 
-from rollout_tui.domain.events import OPERATOR_TYPES, Event, EventType
+from rollout_tui.domain.events import OPERATOR_TYPES, Event, EventType, gate_stream
 from rollout_tui.domain.gate import GatePolicy
 from rollout_tui.domain.projection import RolloutProjection
 from rollout_tui.engine.engine import gate_policy
 from rollout_tui.engine.plan import Plan
 from rollout_tui.headless import LINES, LineOf
 from rollout_tui.store.log import EventLog
+from rollout_tui.store.replay import replay
 
 RATE_HISTORY = 240
 """Signal readings kept for the sparkline (two simulated hours at a 30 s tick)."""
@@ -30,6 +31,8 @@ TAIL_LINES = 200
 """Event-tail lines kept."""
 CHUNK = 5_000
 """Events read from the log and folded at a time."""
+TAIL_WINDOW = 5_000
+"""The newest events read for the tail when a feed starts from a snapshot."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,8 @@ class Batch:
     """New event-tail lines, oldest first."""
     signals: bool = False
     """A reading, baseline or gate decision arrived."""
+    whole: bool = False
+    """The feed was built afresh (from a snapshot): show everything again."""
 
 
 def _command(event: Event, data: dict[str, Any]) -> str:
@@ -124,6 +129,26 @@ class LiveFeed:
     def rollout_id(self) -> str | None:
         """The rollout shown."""
         return self.fold.rollout_id
+
+    def start(self, log: EventLog) -> Batch:
+        """The first pull: the fold from the newest snapshot, not from the first of a million events.
+
+        The histories come from where they are kept whole: every reading from the gate stream (so the
+        chart and every fingerprint ever seen are as a pull from the start would leave them), and the tail
+        from the last `TAIL_WINDOW` events. One `Batch` that names every host.
+        """
+        rid = self.fold.rollout_id
+        if rid is None or self.fold.seq or not log.has_rollout(rid):
+            return self.pull(log)
+        self.fold = fold = replay(log, rid)
+        for event in log.read(stream=gate_stream(rid), upto=fold.seq):
+            if event.type == EventType.SIGNALS_OBSERVED:
+                self._observed(event)
+        for event in log.read(after=max(0, fold.seq - TAIL_WINDOW), upto=fold.seq, rollout_id=rid):
+            line = tail_line(event)
+            if line is not None:
+                self.tail.append(line)
+        return Batch(hosts=set(fold.hosts), lines=list(self.tail), signals=True, whole=True)
 
     def pull(self, log: EventLog) -> Batch:
         """Fold in what was appended since the last pull; one `Batch` for all of it."""

@@ -9,7 +9,9 @@ from pytest import MonkeyPatch
 from rollout_tui.domain.events import EventType, NewEvent, host_stream
 from rollout_tui.domain.projection import RolloutProjection
 from rollout_tui.store.log import EventLog
+from rollout_tui.store.replay import replay
 from rollout_tui.tui.feed import LiveFeed
+from tests.factories import run_builtin_plan
 from tests.tui.scenes import RID, Scene, at
 
 
@@ -103,3 +105,21 @@ def test_a_pull_longer_than_a_chunk_folds_every_event_once(tmp_path: Path, monke
     assert batch.hosts == set(scene.old)
     assert feed.fold.state_dict() == whole.state_dict()
     scene.close()
+
+
+def test_a_feed_started_from_a_snapshot_shows_what_a_pull_from_the_start_shows(tmp_path: Path) -> None:
+    """Fold, warning rates, every fingerprint seen and the tail, from a snapshot mid-way through a rollout."""
+    path = tmp_path / "outage.db"
+    run_builtin_plan("outage-guarded", str(path), rollout_id="outage")
+    with EventLog(path) as log:
+        middle = log.last_seq() // 2
+        log.write_snapshot("outage", middle, replay(log, "outage", at=middle).to_snapshot())
+        assert log.nearest_snapshot("outage") is not None
+        started, pulled = LiveFeed("outage"), LiveFeed("outage")
+        batch = started.start(log)
+        pulled.pull(log)
+    assert batch.whole and batch.hosts == set(pulled.fold.hosts)
+    assert started.fold.state_dict() == pulled.fold.state_dict()
+    assert list(started.rates) == list(pulled.rates) and len(started.rates) > 0
+    assert started.seen == pulled.seen and started.seen
+    assert list(started.tail) == list(pulled.tail) and started.tail
