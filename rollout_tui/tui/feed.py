@@ -32,7 +32,7 @@ TAIL_LINES = 200
 CHUNK = 5_000
 """Events read from the log and folded at a time."""
 TAIL_WINDOW = 5_000
-"""The newest events read for the tail when a feed starts from a snapshot."""
+"""The seqs before a fold rebuilt from a snapshot whose events refill the tail."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,14 +141,22 @@ class LiveFeed:
         if rid is None or self.fold.seq or not log.has_rollout(rid):
             return self.pull(log)
         self.fold = fold = replay(log, rid)
-        for event in log.read(stream=gate_stream(rid), upto=fold.seq):
+        self.refill(
+            log.read(stream=gate_stream(rid), upto=fold.seq),
+            log.read(after=max(0, fold.seq - TAIL_WINDOW), upto=fold.seq, rollout_id=rid),
+        )
+        return Batch(hosts=set(fold.hosts), lines=list(self.tail), signals=True, whole=True)
+
+    def refill(self, readings: Iterable[Event], recent: Iterable[Event]) -> None:
+        """Fill the histories of a fold rebuilt from a snapshot: the gate stream's readings (oldest
+        first), and the events whose lines fill the tail."""
+        for event in readings:
             if event.type == EventType.SIGNALS_OBSERVED:
                 self._observed(event)
-        for event in log.read(after=max(0, fold.seq - TAIL_WINDOW), upto=fold.seq, rollout_id=rid):
+        for event in recent:
             line = tail_line(event)
             if line is not None:
                 self.tail.append(line)
-        return Batch(hosts=set(fold.hosts), lines=list(self.tail), signals=True, whole=True)
 
     def pull(self, log: EventLog) -> Batch:
         """Fold in what was appended since the last pull; one `Batch` for all of it."""

@@ -17,13 +17,11 @@ from rollout_tui.providers.base import parse_iso
 from rollout_tui.store import navigate
 from rollout_tui.store.log import EventLog
 from rollout_tui.store.replay import replay
-from rollout_tui.tui.feed import RATE_HISTORY, Batch
+from rollout_tui.tui.feed import RATE_HISTORY, TAIL_WINDOW, Batch
 from rollout_tui.tui.replay.feed import ReplayFeed
 
 FOLD_AHEAD = 5_000
 """Targets at most this many seqs ahead are folded into; further ones are rebuilt from a snapshot."""
-TAIL_WINDOW = 5_000
-"""After a rebuild, the event tail is refilled from this many seqs before the target."""
 CHUNK = 256
 """Events read per query while playing (so a frame never decodes more than it shows)."""
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
-from rollout_tui.domain.events import Event, EventType
+from rollout_tui.domain.events import Event
 from rollout_tui.domain.projection import RolloutProjection
-from rollout_tui.tui.feed import RATE_HISTORY, LiveFeed, RatePoint, SeenFingerprint, tail_line
+from rollout_tui.tui.feed import RATE_HISTORY, LiveFeed, RatePoint, SeenFingerprint
 
 
 class ReplayFeed(LiveFeed):
@@ -54,12 +54,6 @@ class ReplayFeed(LiveFeed):
         self._stale = False
 
     def refill(self, readings: Iterable[Event], recent: Iterable[Event]) -> None:
-        """After `reset`: the gate stream's last readings, and the events whose lines fill the tail."""
-        for event in readings:
-            if event.type == EventType.SIGNALS_OBSERVED:
-                self._observed(event)
-        for event in recent:
-            line = tail_line(event)
-            if line is not None:
-                self.tail.append(line)
+        """After `reset`: fill the histories (see `LiveFeed.refill`), then recount the warnings table."""
+        super().refill(readings, recent)
         self.settle()
