@@ -190,13 +190,8 @@ class HostTable(DataTable[object]):
         if row == before:
             return False
         cells = self._data[RowKey(hid)]
-        state, since, apps = row
-        if state != before[0]:
-            cells[ColumnKey("state")] = Text(state, STATE_STYLE.get(state, ""))
-        if since != before[1]:
-            cells[ColumnKey("since")] = Text(clock(since))
-        if apps != before[2]:
-            cells[ColumnKey("apps")] = Text(str(apps), justify="right")
+        for (key, _, _), cell in zip(COLUMNS, self._cells(host), strict=True):
+            cells[ColumnKey(key)] = cell
         self._shown[hid] = row
         return True
 
