@@ -24,18 +24,25 @@ def fleet(path: Path) -> Scene:
     return scene
 
 
+def _host_events(type_: str, minute: float, hosts: list[str]) -> list[NewEvent]:
+    return [NewEvent(RID, host_stream(h), type_, at(minute), "engine", {"host_id": h}) for h in hosts]
+
+
 def _drains(scene: Scene, minute: float) -> list[NewEvent]:
-    return [
-        NewEvent(RID, host_stream(h), EventType.DRAIN_STARTED, at(minute), "engine", {"host_id": h})
-        for h in scene.old[:3]
-    ]
+    return _host_events(EventType.DRAIN_STARTED, minute, scene.old[:3])
+
+
+def pulled(path: Path) -> LiveFeed:
+    """A feed that has pulled the whole log."""
+    feed = LiveFeed(RID)
+    with EventLog(path, readonly=True) as reader:
+        feed.pull(reader)
+    return feed
 
 
 def test_handed_over_events_fold_in_without_a_read(tmp_path: Path) -> None:
     scene = fleet(tmp_path / "log.db")
-    feed = LiveFeed(RID)
-    with EventLog(tmp_path / "log.db", readonly=True) as reader:
-        feed.pull(reader)
+    feed = pulled(tmp_path / "log.db")
     before = feed.fold.seq
     handed = scene.log.append_batch(_drains(scene, 9))
     closed = EventLog(tmp_path / "log.db", readonly=True)
@@ -45,10 +52,7 @@ def test_handed_over_events_fold_in_without_a_read(tmp_path: Path) -> None:
 
     assert batch.events == 3 and batch.hosts == set(scene.old[:3])
     assert feed.fold.seq == handed[-1].seq
-    with EventLog(tmp_path / "log.db", readonly=True) as reader:
-        read = LiveFeed(RID)
-        read.pull(reader)
-    assert feed.fold.state_dict() == read.fold.state_dict()
+    assert feed.fold.state_dict() == pulled(tmp_path / "log.db").fold.state_dict()
     scene.close()
 
 
@@ -73,18 +77,7 @@ def test_a_gap_is_read_from_the_log(tmp_path: Path) -> None:
     with EventLog(tmp_path / "log.db", readonly=True) as reader:
         feed.pull(reader)
         missed = scene.log.append_batch(_drains(scene, 9))
-        later = scene.log.append_batch(
-            [
-                NewEvent(
-                    RID,
-                    host_stream(scene.old[0]),
-                    EventType.HOST_DRAINED,
-                    at(10),
-                    "engine",
-                    {"host_id": scene.old[0]},
-                )
-            ]
-        )
+        later = scene.log.append_batch(_host_events(EventType.HOST_DRAINED, 10, scene.old[:1]))
         batch = feed.take(missed[-1].seq, later, reader)
     assert batch.events == 4
     assert feed.fold.hosts[scene.old[0]].state == "drained"
