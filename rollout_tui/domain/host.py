@@ -123,6 +123,9 @@ TABLE: dict[str, dict[str, str]] = {
 }
 """trigger -> source state -> destination state, compiled from `HOST_MACHINE`."""
 
+MOVES: dict[str, dict[str, str]] = {event_type: TABLE[t] for event_type, t in TRIGGER_OF_EVENT.items()}
+"""Host event type -> source state -> destination state: `TABLE` looked up by the event that fires it."""
+
 
 def _illegal(host: Host, trigger: str) -> IllegalTransitionError:
     return IllegalTransitionError(f"host {host.host_id} cannot {trigger.replace('_', ' ')} from {host.state}")

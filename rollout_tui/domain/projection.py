@@ -14,7 +14,7 @@ from typing import Any
 
 from rollout_tui.domain.events import OPERATOR_TYPES, Event, EventType
 from rollout_tui.domain.host import (
-    TABLE,
+    MOVES,
     TRIGGER_OF_EVENT,
     Fleet,
     Host,
@@ -46,9 +46,6 @@ class ReplayError(Exception):
 
 SNAPSHOT_FORMAT = 3
 """Bumped whenever `to_snapshot` changes shape: a snapshot of another format is ignored, never misread."""
-
-_MOVES: dict[str, dict[str, str]] = {event_type: TABLE[t] for event_type, t in TRIGGER_OF_EVENT.items()}
-"""Event type -> state before -> state after, from the host machine's compiled table (see `fire`)."""
 
 _HOST_KINDS = [(fleet.value, state.value) for fleet in Fleet for state in HostState]
 _CODE_OF_KIND = {kind: chr(ord("A") + i) for i, kind in enumerate(_HOST_KINDS)}
@@ -317,7 +314,7 @@ class RolloutProjection:
         if host is None:
             raise IllegalTransitionError(f"{event.type} for unknown host {host_id}")
         before = host.state
-        after = _MOVES[event.type].get(before)
+        after = MOVES[event.type].get(before)
         if after is None:
             fire(host, TRIGGER_OF_EVENT[event.type])  # refused: raises the machine's own error
         host.state = after
