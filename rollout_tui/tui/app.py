@@ -29,10 +29,9 @@ from rollout_tui.tui.base import RolloutViewApp
 from rollout_tui.tui.feed import Batch, LiveFeed
 from rollout_tui.tui.messages import EngineStopped, EngineTicked
 from rollout_tui.tui.palette import RolloutCommands
-from rollout_tui.tui.screens.dialogs import ConfirmAbort, FilterDialog, OverrideReason, QuitChoice, QuitDialog
+from rollout_tui.tui.screens.dialogs import ConfirmAbort, OverrideReason, QuitChoice, QuitDialog
 from rollout_tui.tui.screens.help import HelpScreen
 from rollout_tui.tui.screens.live import LiveScreen
-from rollout_tui.tui.widgets.host_table import HostTable
 
 EngineFactory = Callable[[EventLog], Engine]
 """Builds the engine on the worker thread, with the worker's own connection."""
@@ -185,7 +184,7 @@ class RolloutApp(RolloutViewApp[Outcome]):
         if message.error is not None:
             if message.code == ExitCode.LEASE_HELD:
                 self.notify(f"{message.error}: showing it attached", title="engine", timeout=10)
-                self.live.query_one("#header").mode = "attached"  # type: ignore[attr-defined]
+                self.live.header.mode = "attached"
             else:
                 self.notify(message.error, title="engine stopped", severity="error", timeout=30)
         if self._quitting is not None:
@@ -245,18 +244,6 @@ class RolloutApp(RolloutViewApp[Outcome]):
                 self.send("abort", "aborted from the TUI")
 
         self.push_screen(ConfirmAbort(self.feed.rollout_id or "?"), done)
-
-    def action_filter(self) -> None:
-        table = self.live.query_one(HostTable)
-
-        def done(choice: object) -> None:
-            if isinstance(choice, tuple):
-                table.set_filter(*choice)
-
-        self.push_screen(FilterDialog(table.fleet_filter, table.state_filter), done)
-
-    def action_sort(self) -> None:
-        self.live.query_one(HostTable).cycle_sort()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

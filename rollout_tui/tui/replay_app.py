@@ -27,10 +27,9 @@ from rollout_tui.tui.replay.cursor import ReplayCursor
 from rollout_tui.tui.replay.player import Player
 from rollout_tui.tui.replay.seek import HELP as SEEK_HELP
 from rollout_tui.tui.replay.seek import SeekTarget, parse_target
-from rollout_tui.tui.screens.dialogs import FilterDialog, SeekDialog
+from rollout_tui.tui.screens.dialogs import SeekDialog
 from rollout_tui.tui.screens.help import REPLAY_NOTES, HelpScreen
 from rollout_tui.tui.screens.replay import REPLAY_BINDINGS, ReplayScreen
-from rollout_tui.tui.widgets.host_table import HostTable
 from rollout_tui.tui.widgets.replay_bar import Position, ReplayBar
 
 _KEY_NAMES = {"less_than_sign": "<", "greater_than_sign": ">", "equals_sign": "=", "question_mark": "?"}
@@ -289,18 +288,6 @@ class ReplayApp(RolloutViewApp[int]):
             assert target.when is not None
             seq = self.cursor.seq_at_time(target.when)
         self._move(lambda c: c.goto(seq))
-
-    def action_filter(self) -> None:
-        table = self.view.query_one(HostTable)
-
-        def done(choice: object) -> None:
-            if isinstance(choice, tuple):
-                table.set_filter(*choice)
-
-        self.push_screen(FilterDialog(table.fleet_filter, table.state_filter), done)
-
-    def action_sort(self) -> None:
-        self.view.query_one(HostTable).cycle_sort()
 
     def action_quit(self) -> None:  # type: ignore[override]
         """Close the replay (nothing to ask: it never drives or writes anything)."""
