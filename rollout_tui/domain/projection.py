@@ -7,6 +7,7 @@ event type this version does not know is counted in `skipped` and otherwise igno
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable
 from enum import StrEnum
@@ -44,7 +45,7 @@ class ReplayError(Exception):
         """What is wrong with it."""
 
 
-SNAPSHOT_FORMAT = 3
+SNAPSHOT_FORMAT = 4
 """Bumped whenever `to_snapshot` changes shape: a snapshot of another format is ignored, never misread."""
 
 _HOST_KINDS = [(fleet.value, state.value) for fleet in Fleet for state in HostState]
@@ -100,6 +101,127 @@ def _event_from_json(data: dict[str, Any]) -> Event:
     )
 
 
+HOST_COLUMNS = ("host_ids", "host_kinds", "host_since", "host_apps", "host_order")
+"""The snapshot keys that hold its hosts, each one string (the store keeps them apart from the JSON)."""
+
+
+def _fixed(values: list[str], pad: str, right: bool = False) -> str:
+    """`values` padded to one width with `pad` and joined, so row `i` is a slice."""
+    width = max(map(len, values), default=0)
+    return "".join([v.rjust(width, pad) if right else v.ljust(width, pad) for v in values])
+
+
+def _cells(column: str, rows: int) -> int:
+    """The width of each of `rows` fixed-width cells making up `column`."""
+    width = len(column) // rows if rows else 0
+    if width * rows != len(column) or (rows and not width):
+        raise ValueError("snapshot host columns differ in length")
+    return width
+
+
+def _split(column: str, width: int, rows: int) -> list[str]:
+    """The `rows` cells of a fixed-width column."""
+    return [column[i : i + width] for i in range(0, rows * width, width)] if width else [""] * rows
+
+
+class _SnapshotHosts:
+    """A snapshot's hosts, left in its columns until asked for; each is built into a `Host` on first use.
+
+    Opening a long log should cost what the events since its newest snapshot touch, not one object per
+    host of the fleet. The columns are the strings the store keeps (see `HOST_COLUMNS`), rows sorted by
+    host id so a host is found by bisection (a snapshot is derived data the store wrote, so their order is
+    trusted rather than checked host by host; see `store.replay.replay`):
+    - `host_ids`: one id per line;
+    - `host_kinds`: one letter per row for its fleet and state (`_CODE_OF_KIND`);
+    - `host_since` and `host_apps`: fixed-width cells, row `i` a slice;
+    - `host_order`: fixed-width cells, the rows in the order the hosts appeared.
+    """
+
+    __slots__ = ("apps", "ids", "kinds", "order", "since", "widths")
+
+    def __init__(self, columns: dict[str, Any]) -> None:
+        ids, kinds, since, apps, order = (columns[name] for name in HOST_COLUMNS)
+        if not all(isinstance(c, str) for c in (ids, kinds, since, apps, order)):
+            raise TypeError("snapshot host columns must be text")
+        self.ids = ids.split("\n") if ids else []
+        rows = len(self.ids)
+        if len(kinds) != rows:
+            raise ValueError("snapshot host columns differ in length")
+        if not set(kinds) <= _FLEET_OF_CODE.keys():
+            raise ValueError("snapshot host kinds hold an unknown letter")
+        self.widths = (_cells(since, rows), _cells(apps, rows), _cells(order, rows))
+        self.kinds, self.since, self.apps, self.order = kinds, since, apps, order
+
+    @staticmethod
+    def sort(hosts: list[Host]) -> tuple[list[int], str]:
+        """For `hosts` in order of appearance: their places sorted by id, and the `host_order` column."""
+        rows = sorted(range(len(hosts)), key=[h.host_id for h in hosts].__getitem__)
+        row_of = [0] * len(hosts)
+        for row, place in enumerate(rows):
+            row_of[place] = row
+        return rows, _fixed([str(row) for row in row_of], " ", right=True)
+
+    @staticmethod
+    def columns(hosts: list[Host], order: tuple[list[int], str]) -> dict[str, str]:
+        """The columns `__init__` reads, of `hosts` in order of appearance, sorted as `sort` gave them."""
+        rows, order_column = order
+        by_id = [hosts[i] for i in rows]
+        ids = "\n".join([h.host_id for h in by_id])
+        since = [h.since for h in by_id]
+        if ids.count("\n") != max(len(hosts) - 1, 0) or any(s.endswith("\n") for s in since):
+            raise ValueError("a host id or time holds a line break: not kept in a snapshot")
+        return {
+            "host_ids": ids,
+            "host_kinds": "".join([_CODE_OF_KIND[h.fleet, h.state] for h in by_id]),
+            "host_since": _fixed(since, "\n"),
+            "host_apps": _fixed([str(h.apps) for h in by_id], " ", right=True),
+            "host_order": order_column,
+        }
+
+    def has(self, host_id: str) -> bool:
+        row = bisect_left(self.ids, host_id)
+        return row < len(self.ids) and self.ids[row] == host_id
+
+    def _host(self, row: int) -> Host:
+        code = self.kinds[row]
+        since_width, apps_width, _ = self.widths
+        since = self.since[row * since_width : (row + 1) * since_width].rstrip("\n")
+        apps = int(self.apps[row * apps_width : (row + 1) * apps_width])
+        return Host(self.ids[row], _FLEET_OF_CODE[code], _STATE_OF_CODE[code], since, apps)
+
+    def build(self, host_id: str, hosts: dict[str, Host]) -> Host | None:
+        """The host `host_id` of the snapshot, built and added to `hosts`; None if it has no such host."""
+        row = bisect_left(self.ids, host_id)
+        if row == len(self.ids) or self.ids[row] != host_id:
+            return None
+        host = hosts[host_id] = self._host(row)
+        return host
+
+    def build_all(self, built: dict[str, Host]) -> dict[str, Host]:
+        """Every host by id in order of appearance: the snapshot's, then the ones created after it.
+
+        Hosts already in `built` (asked for, or created since) are kept as they are, so the fold's later
+        changes to them stand.
+        """
+        rows = len(self.ids)
+        since_width, apps_width, order_width = self.widths
+        kinds = self.kinds
+        by_row = list(
+            map(
+                Host,
+                self.ids,
+                map(_FLEET_OF_CODE.__getitem__, kinds),
+                map(_STATE_OF_CODE.__getitem__, kinds),
+                [since.rstrip("\n") for since in _split(self.since, since_width, rows)],
+                map(int, _split(self.apps, apps_width, rows)),
+            )
+        )
+        order = map(int, _split(self.order, order_width, rows))
+        hosts = {host.host_id: host for host in map(by_row.__getitem__, order)}
+        hosts.update(built)
+        return hosts
+
+
 def _empty_counts() -> dict[str, dict[str, int]]:
     return {fleet.value: {state.value: 0 for state in HostState} for fleet in Fleet}
 
@@ -124,8 +246,12 @@ class RolloutProjection:
         """Event time the rollout started."""
         self.finished_at: str | None = None
         """Event time it completed or was aborted."""
-        self.hosts: dict[str, Host] = {}
-        """Every host of both fleets by id."""
+        self._hosts: dict[str, Host] = {}
+        """Every host of both fleets by id, except those of `_unbuilt` not yet asked for (see `hosts`)."""
+        self._unbuilt: _SnapshotHosts | None = None
+        """The hosts of the snapshot this fold started from, kept as columns until they are first needed."""
+        self._order: tuple[list[int], str] | None = None
+        """The hosts' order by id as the last snapshot wrote it (hosts only come, so a count tells)."""
         self.counts = _empty_counts()
         """Hosts per fleet per state, kept in step with `hosts`."""
         self.gate_state = GateState.OPEN
@@ -285,7 +411,7 @@ class RolloutProjection:
 
     def _host_created(self, event: Event) -> None:
         host_id = str(event.data["host_id"])
-        if host_id in self.hosts:
+        if host_id in self._hosts or (self._unbuilt is not None and self._unbuilt.has(host_id)):
             raise IllegalTransitionError(f"host {host_id} already exists")
         fleet = str(event.data["fleet"])
         if fleet not in self.counts:
@@ -297,10 +423,10 @@ class RolloutProjection:
             if state not in (HostState.HEALTHY, HostState.UNHEALTHY):
                 raise IllegalTransitionError(f"host {host_id} cannot be discovered {state}")
         host = Host(host_id, fleet, state, event.at, int(event.data.get("apps", 0)))
-        self.hosts[host_id] = host
+        self._hosts[host_id] = host
         self.counts[fleet][state] += 1
         if self._places is not None:
-            self._places[fleet][state][host_id] = len(self.hosts) - 1
+            self._places[fleet][state][host_id] = len(self._hosts) - 1
 
     def _drain_started(self, event: Event) -> None:
         if event.data.get("first_of_step"):
@@ -310,7 +436,9 @@ class RolloutProjection:
     def _host_moved(self, event: Event) -> None:
         data = event.data
         host_id = str(data["host_id"])
-        host = self.hosts.get(host_id)
+        host = self._hosts.get(host_id)
+        if host is None and self._unbuilt is not None:
+            host = self._unbuilt.build(host_id, self._hosts)
         if host is None:
             raise IllegalTransitionError(f"{event.type} for unknown host {host_id}")
         before = host.state
@@ -388,6 +516,18 @@ class RolloutProjection:
     # -- queries -------------------------------------------------------------------------------------
 
     @property
+    def hosts(self) -> dict[str, Host]:
+        """Every host of both fleets by id, in the order they appeared.
+
+        A fold started from a snapshot builds its hosts here, on first use: opening a long log for its
+        status costs the snapshot's columns, not 20,000 host objects nobody looks at.
+        """
+        if self._unbuilt is not None:
+            self._hosts = self._unbuilt.build_all(self._hosts)
+            self._unbuilt = None
+        return self._hosts
+
+    @property
     def phase(self) -> str:
         """The rollout machine's state."""
         return self.status.state
@@ -441,9 +581,9 @@ class RolloutProjection:
     def to_snapshot(self) -> dict[str, Any]:
         """Everything needed to carry on folding from `seq`, as JSON values (see `from_snapshot`).
 
-        Hosts are kept as columns in order of appearance, so that 20,000 of them are a few JSON arrays and
-        one string that decode in bulk: `host_ids`, `host_kinds` (one letter per host for its fleet and
-        state), `host_since` and `host_apps`.
+        Hosts are kept as a few strings (`HOST_COLUMNS`, see `_SnapshotHosts`), so 20,000 of them cost no
+        JSON to read and none are built until used. Raises `ValueError` if a host id or time holds a line
+        break, which the columns cannot keep (the caller writes no snapshot).
         """
         hosts = list(self.hosts.values())
         snapshot: dict[str, Any] = {name: getattr(self, name) for name in _PLAIN_FIELDS}
@@ -451,15 +591,18 @@ class RolloutProjection:
             format=SNAPSHOT_FORMAT,
             phase=self.status.state,
             gate_state=self.gate_state.value,
-            host_ids=[h.host_id for h in hosts],
-            host_kinds="".join([_CODE_OF_KIND[h.fleet, h.state] for h in hosts]),
-            host_since=[h.since for h in hosts],
-            host_apps=[h.apps for h in hosts],
+            **_SnapshotHosts.columns(hosts, self._snapshot_order(hosts)),
             handled_commands=sorted(self.handled_commands),
             commands=[{**c.as_json(), "recorded_at": c.recorded_at} for c in self.commands],
             skipped=dict(self.skipped),
         )
         return snapshot
+
+    def _snapshot_order(self, hosts: list[Host]) -> tuple[list[int], str]:
+        """`_SnapshotHosts.sort` of `hosts`, sorted again only when hosts were added (none are removed)."""
+        if self._order is None or len(self._order[0]) != len(hosts):
+            self._order = _SnapshotHosts.sort(hosts)
+        return self._order
 
     @classmethod
     def from_snapshot(cls, snapshot: dict[str, Any]) -> RolloutProjection:
@@ -475,21 +618,8 @@ class RolloutProjection:
             setattr(fold, name, snapshot[name])
         fold.status.state = snapshot["phase"]
         fold.gate_state = GateState(snapshot["gate_state"])
-        ids, kinds = snapshot["host_ids"], snapshot["host_kinds"]
-        since, apps = snapshot["host_since"], snapshot["host_apps"]
-        if not len(ids) == len(kinds) == len(since) == len(apps):
-            raise ValueError("snapshot host columns differ in length")
-        hosts = map(
-            Host,
-            ids,
-            map(_FLEET_OF_CODE.__getitem__, kinds),
-            map(_STATE_OF_CODE.__getitem__, kinds),
-            since,
-            apps,
-        )
-        fold.hosts = dict(zip(ids, hosts, strict=True))
-        if len(fold.hosts) != len(ids):
-            raise ValueError("snapshot lists a host twice")
+        fold._unbuilt = _SnapshotHosts(snapshot)
+        kinds = fold._unbuilt.kinds
         for (fleet, state), code in _CODE_OF_KIND.items():
             fold.counts[fleet][state] = kinds.count(code)
         fold.handled_commands = set(snapshot["handled_commands"])

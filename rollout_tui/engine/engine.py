@@ -10,6 +10,7 @@ repeats no boot or drain: it re-issues only what the log says was decided and th
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
 from collections import deque
@@ -49,8 +50,12 @@ MINUTE = timedelta(seconds=60)
 WRITER_GAP_SECONDS = 0.002
 """Real time between ticks in which the write lock is free, so operator commands get in even when a simulated
 rollout runs flat out (a tick holds the lock from its first event to its last)."""
-SNAPSHOT_EVERY = 5_000
-"""Seqs between the projection snapshots the engine keeps, so replays of long logs start near the end."""
+SNAPSHOT_EVERY = 1_000
+"""Seqs between the projection snapshots the engine writes, so opening a long log folds at most about this
+many events (plus one tick's) after the newest."""
+SNAPSHOT_THIN_WITHIN = 20_000
+"""Of the snapshots within each stretch of this many seqs, the engine keeps the first and the newest, so a
+log holds about two per stretch and a replay seek folds at most this many events."""
 
 Pending = tuple[str, str, dict[str, Any]]
 """An event to record: (stream, type, data)."""
@@ -240,7 +245,13 @@ class Engine:
         )
         self._catch_up()
         if self.projection.seq - self._snapshot_seq >= SNAPSHOT_EVERY:
-            self.log.write_snapshot(self.rollout_id, self.projection.seq, self.projection.to_snapshot())
+            with contextlib.suppress(ValueError):  # hosts a snapshot cannot keep: replays fold instead
+                self.log.write_snapshot(
+                    self.rollout_id,
+                    self.projection.seq,
+                    self.projection.to_snapshot(),
+                    thin_within=SNAPSHOT_THIN_WITHIN,
+                )
             self._snapshot_seq = self.projection.seq
 
     def _host(self, type_: str, host_id: str, **data: Any) -> Pending:

@@ -8,6 +8,7 @@ so a foreign or newer file is refused before anything is written.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -20,6 +21,7 @@ from typing import Any
 import sqlite_utils
 
 from rollout_tui.domain.events import Event, NewEvent
+from rollout_tui.domain.projection import HOST_COLUMNS
 from rollout_tui.errors import BadInputError, RolloutError
 
 APPLICATION_ID = 0x524F4C54  # "ROLT"
@@ -33,6 +35,16 @@ _SNAPSHOTS = """CREATE TABLE IF NOT EXISTS snapshots (
 )"""
 """Derived data: projections at some seqs, so opening a long log costs the events since the last one.
 Deleting every row changes nothing but speed."""
+
+_SNAPSHOT_COLUMNS = """CREATE TABLE IF NOT EXISTS snapshot_columns (
+    rollout_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (rollout_id, seq, name)
+)"""
+"""The long text columns of a snapshot (its hosts, `HOST_COLUMNS`), kept out of its JSON: read back as
+they are, they cost no parsing."""
 
 _SCHEMA = f"""
 CREATE TABLE events (
@@ -60,6 +72,7 @@ WHEN EXISTS (SELECT 1 FROM events WHERE stream = NEW.stream AND version = NEW.ve
 BEGIN SELECT RAISE(ABORT, 'stream version already used'); END;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 {_SNAPSHOTS};
+{_SNAPSHOT_COLUMNS};
 INSERT INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');
 PRAGMA application_id = {APPLICATION_ID};
 PRAGMA user_version = {SCHEMA_VERSION};
@@ -213,6 +226,7 @@ class EventLog:
             self._wal()
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute(_SNAPSHOTS)
+            conn.execute(_SNAPSHOT_COLUMNS)
 
     def _wal(self) -> None:
         """Switch to WAL. Switching needs a moment with no other writer and SQLite does not wait for it (no
@@ -404,15 +418,38 @@ class EventLog:
 
     # -- snapshots (derived data) --------------------------------------------------------------------
 
-    def write_snapshot(self, rollout_id: str, seq: int, state: dict[str, object]) -> None:
-        """Keep a projection of `rollout_id` as of `seq` (best effort: a read-only log keeps none)."""
+    def write_snapshot(
+        self, rollout_id: str, seq: int, state: dict[str, object], *, thin_within: int | None = None
+    ) -> None:
+        """Keep a projection of `rollout_id` as of `seq` (best effort: a read-only log keeps none).
+
+        With `thin_within`, snapshots written often stay few: of those since the last multiple of
+        `thin_within` seqs, only the first and this one are kept. A long log then holds about two per
+        `thin_within` seqs, so seeking anywhere folds at most that many events, and the newest is always
+        near the end.
+        """
         if self.readonly:
             return
-        text = json.dumps(state, separators=(",", ":"))
-        self.conn.execute(
-            "INSERT OR REPLACE INTO snapshots (rollout_id, seq, state) VALUES (?, ?, ?)",
-            (rollout_id, seq, text),
-        )
+        columns = [(name, state[name]) for name in HOST_COLUMNS if isinstance(state.get(name), str)]
+        head = {name: value for name, value in state.items() if name not in dict(columns)}
+        conn = self.conn
+        with contextlib.nullcontext() if conn.in_transaction else self.transaction():
+            conn.execute(
+                "INSERT OR REPLACE INTO snapshots (rollout_id, seq, state) VALUES (?, ?, ?)",
+                (rollout_id, seq, json.dumps(head, separators=(",", ":"))),
+            )
+            conn.execute("DELETE FROM snapshot_columns WHERE rollout_id = ? AND seq = ?", (rollout_id, seq))
+            conn.executemany(
+                "INSERT INTO snapshot_columns (rollout_id, seq, name, text) VALUES (?, ?, ?, ?)",
+                [(rollout_id, seq, name, text) for name, text in columns],
+            )
+            if thin_within is not None:
+                start = seq - seq % thin_within
+                doomed = "rollout_id = ?1 AND seq >= ?2 AND seq < ?3 AND seq > " + (
+                    "(SELECT min(seq) FROM snapshots WHERE rollout_id = ?1 AND seq >= ?2)"
+                )
+                conn.execute(f"DELETE FROM snapshot_columns WHERE {doomed}", (rollout_id, start, seq))
+                conn.execute(f"DELETE FROM snapshots WHERE {doomed}", (rollout_id, start, seq))
 
     def nearest_snapshot(
         self, rollout_id: str, upto: int | None = None
@@ -424,11 +461,17 @@ class EventLog:
                 "ORDER BY seq DESC LIMIT 1",
                 (rollout_id, upto if upto is not None else 2**62),
             ).fetchone()
+            if row is None:
+                return None
+            columns = self.conn.execute(
+                "SELECT name, text FROM snapshot_columns WHERE rollout_id = ? AND seq = ?",
+                (rollout_id, row[0]),
+            ).fetchall()
         except sqlite3.OperationalError:
             return None  # a log written before snapshots existed, opened read-only
-        if row is None:
-            return None
-        return int(row[0]), json.loads(row[1])
+        state = json.loads(row[1])
+        state.update(columns)
+        return int(row[0]), state
 
     def raw_rows(self) -> Iterable[tuple[object, ...]]:
         """Every row as stored, without parsing `data` (for `verify`)."""

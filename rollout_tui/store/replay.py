@@ -7,7 +7,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rollout_tui.domain.projection import RolloutProjection
+from rollout_tui.domain.projection import ReplayError, RolloutProjection
 from rollout_tui.errors import BadInputError
 from rollout_tui.store.log import EventLog
 
@@ -59,9 +59,10 @@ def replay(
         raise BadInputError(f"--at must be a seq >= 0, not {at}")
     with bulk_fold():
         snapshot = log.nearest_snapshot(rid, at) if use_snapshots else None
-        fold, after = RolloutProjection(rid), 0
         if snapshot is not None:
-            # A snapshot of another version is derived data like any other: fold from the first event instead.
-            with contextlib.suppress(KeyError, TypeError, ValueError):
-                fold, after = RolloutProjection.from_snapshot(snapshot[1]), snapshot[0]
-        return fold.apply_all(log.read(after=after, rollout_id=rid, upto=at))
+            # A snapshot is derived data: one of another version, or one the events after it do not fit
+            # (the log itself is checked again from its first event), is passed over.
+            with contextlib.suppress(KeyError, TypeError, ValueError, ReplayError):
+                fold = RolloutProjection.from_snapshot(snapshot[1])
+                return fold.apply_all(log.read(after=snapshot[0], rollout_id=rid, upto=at))
+        return RolloutProjection(rid).apply_all(log.read(rollout_id=rid, upto=at))

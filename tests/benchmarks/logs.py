@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rollout_tui.domain.events import EventType, NewEvent, gate_stream, host_stream, rollout_stream
 from rollout_tui.domain.projection import RolloutProjection
-from rollout_tui.engine.engine import SNAPSHOT_EVERY
+from rollout_tui.engine.engine import SNAPSHOT_EVERY, SNAPSHOT_THIN_WITHIN
 from rollout_tui.store.log import EventLog
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -135,17 +135,26 @@ def rollout_events(hosts: int, total: int, rollout_id: str = "bench", seed: int 
 
 
 def write_log(path: Path, hosts: int, total: int, *, chunk: int = SNAPSHOT_EVERY) -> int:
-    """Write the generated log to `path` through the store, with the snapshots the engine would keep."""
+    """Write the generated log to `path` through the store, with the snapshots the engine would keep.
+
+    A snapshot every `chunk` events, placed so that the log ends `chunk - 1` events after the newest one:
+    the most an engine leaves to fold (the worst case for opening it).
+    """
     if path.exists():
         path.unlink()
+    count = sum(1 for _ in rollout_events(hosts, total))
+    first = (count - chunk + 1) % chunk or chunk
     fold = RolloutProjection()
     with EventLog(path) as log:
         buffer: list[NewEvent] = []
+        size = first
         for event in rollout_events(hosts, total):
             buffer.append(event)
-            if len(buffer) >= chunk:
+            if len(buffer) == size and fold.seq + size < count:
                 fold.apply_all(log.append_batch(buffer))
-                log.write_snapshot(str(fold.rollout_id), fold.seq, fold.to_snapshot())
-                buffer = []
+                log.write_snapshot(
+                    str(fold.rollout_id), fold.seq, fold.to_snapshot(), thin_within=SNAPSHOT_THIN_WITHIN
+                )
+                buffer, size = [], chunk
         fold.apply_all(log.append_batch(buffer))
         return log.last_seq()

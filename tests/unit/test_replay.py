@@ -6,12 +6,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rollout_tui.domain.events import Event
+from rollout_tui.domain.events import Event, EventType, NewEvent
 from rollout_tui.domain.host import Fleet, HostState
-from rollout_tui.domain.projection import RolloutProjection
+from rollout_tui.domain.projection import ReplayError, RolloutProjection
 from rollout_tui.store.log import EventLog, LogFormatError, _rows_to_events
 from rollout_tui.store.replay import replay
-from tests.factories import random_legal_events
+from tests.factories import host_event, planned, random_legal_events
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -109,7 +109,7 @@ def test_a_snapshot_whose_host_columns_do_not_line_up_is_ignored() -> None:
     log, live = _live()
     with log:
         broken = live.to_snapshot()
-        broken["host_since"] = broken["host_since"][:-1]
+        broken["host_since"] = broken["host_since"][:-1]  # one cell a character short
         log.write_snapshot("r1", live.seq, broken)
         assert replay(log).state_dict() == live.state_dict()
 
@@ -143,3 +143,112 @@ def test_hosts_in_finds_what_a_look_at_every_host_finds_in_the_same_order(
                 for fleet, states in asked:
                     found = [h.host_id for h in fold.hosts_in(fleet, *states)]
                     assert found == every_host(fold, fleet, *states)
+
+
+def _numbered(events: list[NewEvent]) -> list[Event]:
+    return [
+        Event(seq, e.rollout_id, e.stream, seq, e.type, e.at, "now", e.actor, e.data)
+        for seq, e in enumerate(events, start=1)
+    ]
+
+
+def _late_hosts(seed: int, hosts: int, steps: int) -> list[Event]:
+    """The random walk, then three hosts booted and become healthy after it."""
+    events = list(random_legal_events(seed, hosts, steps))
+    for i in range(3):
+        events.append(host_event("r1", EventType.HOST_BOOTED, f"i-late{i}", 99, fleet="new"))
+        events.append(host_event("r1", EventType.HOST_BECAME_HEALTHY, f"i-late{i}", 99, apps=i))
+    return _numbered(events)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    hosts=st.integers(1, 20),
+    steps=st.integers(0, 120),
+    cut=st.floats(0, 1),
+    ask=st.floats(0, 1),
+)
+def test_hosts_left_in_snapshot_columns_are_the_hosts_folded_whenever_they_are_asked_for(
+    seed: int, hosts: int, steps: int, cut: float, ask: float
+) -> None:
+    """A fold from a snapshot builds its hosts lazily; asking for them at any point changes nothing."""
+    events = _late_hosts(seed, hosts, steps)
+    split = int(cut * len(events))
+    live = RolloutProjection().apply_all(events[:split])
+    restored = RolloutProjection.from_snapshot(json.loads(json.dumps(live.to_snapshot())))
+    assert restored.counts == live.counts
+    rest = events[split:]
+    asked = int(ask * len(rest))
+    live.apply_all(rest[:asked])
+    restored.apply_all(rest[:asked])
+    assert list(restored.hosts) == list(live.hosts)
+    live.apply_all(rest[asked:])
+    restored.apply_all(rest[asked:])
+    assert list(restored.hosts) == list(live.hosts)
+    assert restored.state_dict() == live.state_dict()
+    assert [h.host_id for h in restored.hosts_in("new", "healthy")] == [
+        h.host_id for h in live.hosts_in("new", "healthy")
+    ]
+
+
+def test_a_snapshot_host_moved_before_the_hosts_are_asked_for_keeps_its_move_and_place() -> None:
+    events = _late_hosts(1, 4, 0)
+    booted = next(e.seq for e in events if e.data.get("host_id") == "i-late0")
+    failed = host_event("r1", EventType.HOST_FAILED, "i-00000", 99)
+    events = _numbered([*events[: booted - 1], failed, *events[booted - 1 :]])
+    live = RolloutProjection().apply_all(events[: booted - 1])
+    restored = RolloutProjection.from_snapshot(live.to_snapshot())
+    restored.apply_all(events[booted - 1 :])
+    assert restored._unbuilt is not None  # nothing has asked for every host yet
+    assert list(restored.hosts) == [
+        "i-00000",
+        "i-00001",
+        "i-00002",
+        "i-00003",
+        "i-late0",
+        "i-late1",
+        "i-late2",
+    ]
+    assert restored.hosts["i-00000"].state == "failed"
+    assert restored.state_dict() == RolloutProjection().apply_all(events).state_dict()
+
+
+def test_a_host_created_twice_across_a_snapshot_is_refused() -> None:
+    events = _numbered(list(random_legal_events(2, 3, 0)))
+    restored = RolloutProjection.from_snapshot(RolloutProjection().apply_all(events).to_snapshot())
+    again = host_event("r1", EventType.HOST_BOOTED, "i-00000", 5, fleet="new")
+    with pytest.raises(ReplayError, match="already exists"):
+        restored.apply(_numbered([*events, again])[-1])
+
+
+def test_a_host_id_with_a_line_break_is_not_kept_in_a_snapshot() -> None:
+    events = _numbered([*planned(), host_event("r1", EventType.HOST_BOOTED, "i-a\nb", 0, fleet="new")])
+    with pytest.raises(ValueError, match="line break"):
+        RolloutProjection().apply_all(events).to_snapshot()
+
+
+def test_a_snapshot_the_events_after_it_do_not_fit_is_passed_over() -> None:
+    log, live = _live()
+    with log:
+        snapshot = live.to_snapshot()
+        snapshot["host_kinds"] = snapshot["host_kinds"].replace("C", "G").replace("B", "G")
+        seq = log.last_seq() - 5
+        log.write_snapshot("r1", seq, snapshot)
+        assert replay(log).state_dict() == replay(log, use_snapshots=False).state_dict()
+
+
+def test_snapshots_written_often_are_thinned_to_the_first_and_newest_of_each_stretch() -> None:
+    log, _ = _live(400)
+    with log:
+        assert log.last_seq() >= 90
+        for seq in range(5, 91, 5):
+            log.write_snapshot(
+                "r1", seq, replay(log, at=seq, use_snapshots=False).to_snapshot(), thin_within=40
+            )
+        kept = [row[0] for row in log.conn.execute("SELECT seq FROM snapshots ORDER BY seq")]
+        assert kept == [5, 35, 40, 75, 80, 90]
+        columns = {row[0] for row in log.conn.execute("SELECT DISTINCT seq FROM snapshot_columns")}
+        assert columns == set(kept)
+        for seq in (34, 39, 77, 90, log.last_seq()):
+            assert replay(log, at=seq).state_dict() == replay(log, at=seq, use_snapshots=False).state_dict()
