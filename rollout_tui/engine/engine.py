@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import compress
+from operator import is_not
 from typing import Any, overload
 
 from rollout_tui.domain.budget import BudgetPolicy, FleetLoad, allowance
@@ -207,6 +209,12 @@ class Engine:
         """The gate policy."""
         self._actor = f"provider:{provider.name}"
         self._facts: dict[str, HostFact] = {}
+        self._listed: list[HostFact] = []
+        """The provider's last listing, to tell which facts are new objects this tick (see `_observe`)."""
+        self._places: dict[str, int] = {}
+        """Each listed host's place in `_listed`."""
+        self._touched: set[str] = set()
+        """Hosts whose events were folded since the last `_observe` (by this engine or another)."""
         self._recent_drains: deque[tuple[datetime, int]] = deque()
         self._recent_boots: deque[tuple[datetime, int]] = deque()
         self._failures = 0
@@ -222,6 +230,9 @@ class Engine:
 
     def _fold(self, event: Event) -> None:
         self.projection.apply(event)
+        host_id = event.data.get("host_id")
+        if host_id is not None:
+            self._touched.add(host_id)
         moment = parse_iso(event.at)
         if event.type == EventType.DRAIN_STARTED:
             self._recent_drains.append((moment, int(event.data.get("apps") or 0)))
@@ -484,10 +495,35 @@ class Engine:
     # -- observing -----------------------------------------------------------------------------------
 
     def _observe(self, now: datetime, listed: list[HostFact]) -> None:
+        """Record what the provider's listing says changed for each host.
+
+        A provider keeps a host's fact object until the host changes (the simulator does, and a fact is an
+        immutable tuple), so a fact that is the very object listed last tick at the same place says what
+        it said then. If the host has not moved in the log since, its check would come out as it did:
+        only new facts, hosts moved since, and booting hosts (which wait on a clock) are checked. Finding
+        the new facts is a C-level pass over the listing; a listing of other length or order is checked
+        whole.
+        """
+        timeout = timedelta(seconds=self.plan.boot.health_timeout_seconds)
+        fold = self.projection
+        last, self._listed = self._listed, list(listed)
+        touched, self._touched = self._touched, set()
+        new = None
+        if fold.hosts and len(listed) == len(last):
+            new = list(compress(range(len(listed)), map(is_not, listed, last)))
+            if any(listed[i].host_id != last[i].host_id for i in new):
+                new = None
+        if new is None:
+            pending = self._observe_all(now, listed, timeout)
+        else:
+            pending = self._observe_changes(now, new, touched, timeout)
+        self.record(pending, actor=self._actor)
+
+    def _observe_all(self, now: datetime, listed: list[HostFact], timeout: timedelta) -> list[Pending]:
         facts = {fact.host_id: fact for fact in listed}
         self._facts = facts
+        self._places = {host_id: place for place, host_id in enumerate(facts)}
         fold = self.projection
-        timeout = timedelta(seconds=self.plan.boot.health_timeout_seconds)
         first = not fold.hosts
         pending: list[Pending] = []
         hosts, quiet = fold.hosts, QUIET
@@ -501,7 +537,34 @@ class Engine:
             for host in hosts.values():
                 if host.host_id not in facts:
                     pending.extend(self._vanished(host))
-        self.record(pending, actor=self._actor)
+        return pending
+
+    def _observe_changes(
+        self, now: datetime, new: list[int], touched: set[str], timeout: timedelta
+    ) -> list[Pending]:
+        """What `_observe_all` would record, for a listing of the same hosts in the same places."""
+        facts, listed, places = self._facts, self._listed, self._places
+        for place in new:
+            fact = listed[place]
+            facts[fact.host_id] = fact
+        fold = self.projection
+        booting = [h.host_id for fleet in Fleet for h in fold.hosts_in(fleet, HostState.BOOTING)]
+        check = {listed[place].host_id for place in new} | touched | set(booting)
+        pending: list[Pending] = []
+        hosts, quiet = fold.hosts, QUIET
+        unlisted = [host_id for host_id in check if host_id not in places]
+        for host_id in sorted(check - set(unlisted), key=places.__getitem__):
+            fact, host = facts[host_id], hosts.get(host_id)
+            if host is None:
+                pending.extend(self._appeared(fact, False))
+            elif (host.state, fact.lifecycle, fact.healthy) not in quiet:
+                pending.extend(self._moved(host, fact, now, timeout))
+        if unlisted:
+            gone = set(unlisted)
+            for host in hosts.values():
+                if host.host_id in gone:
+                    pending.extend(self._vanished(host))
+        return pending
 
     def _appeared(self, fact: HostFact, first: bool) -> list[Pending]:
         if fact.lifecycle is Lifecycle.TERMINATED:

@@ -12,14 +12,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rollout_tui.domain.events import Event, EventType
+from rollout_tui.domain.events import Event, EventType, NewEvent, host_stream
 from rollout_tui.domain.host import Host, HostState
 from rollout_tui.domain.projection import RolloutProjection
 from rollout_tui.engine.commands import send_command
 from rollout_tui.engine.engine import QUIET, Engine
-from rollout_tui.engine.plan import Plan
+from rollout_tui.engine.plan import Plan, load_plan
+from rollout_tui.engine.session import default_clock, plan_provider
 from rollout_tui.errors import ExitCode, LeaseHeldError, ProviderFailureError
-from rollout_tui.providers.base import HostFact, Lifecycle, ProviderError, SimulatedClock
+from rollout_tui.providers.base import HostFact, Lifecycle, ProviderError, SimulatedClock, iso
 from rollout_tui.store.log import EventLog
 from rollout_tui.store.verify import verify
 from tests.engine.fakes import T0, FakeProvider, WallClock, make_plan, sim_clock
@@ -380,3 +381,80 @@ def test_quiet_hosts_are_exactly_those_whose_facts_record_nothing() -> None:
             else:
                 assert ((state, lifecycle, healthy) in QUIET) == (not records), (state, lifecycle, healthy)
         assert 0 < len(QUIET) < len(combinations)
+
+
+class ObservingEveryHost(Engine):
+    """An engine that checks every listed host on every tick, never only the changed ones."""
+
+    def _observe(self, now: datetime, listed: list[HostFact]) -> None:
+        self._listed = []  # nothing to compare with: the whole listing is checked
+        super()._observe(now, listed)
+
+
+def _recorded(engine: Engine) -> list[tuple[object, ...]]:
+    """What an engine recorded, without the lease (its expiry is wall-clock time)."""
+    return [(e.type, e.stream, e.at, e.data) for e in engine.log.read() if e.stream != "lease"]
+
+
+def test_checking_only_changed_hosts_records_what_checking_every_host_records_in_the_outage() -> None:
+    plan = load_plan("outage-guarded")
+    logs = []
+    for engine_class in (Engine, ObservingEveryHost):
+        clock = default_clock(plan)
+        with EventLog(":memory:") as log:
+            engine = engine_class(log, plan, plan_provider(plan, clock), clock, "r1", holder="t")
+            assert engine.run() == ExitCode.OK
+            logs.append(_recorded(engine))
+    assert logs[0] == logs[1]
+    assert len(logs[0]) > 1000
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**16), flaky=st.sampled_from([0.0, 0.05, 0.3]), slow_boots=st.booleans())
+def test_checking_only_changed_hosts_records_what_checking_every_host_records(
+    seed: int, flaky: float, slow_boots: bool
+) -> None:
+    """Flapping health, boots that time out (booting hosts wait on the clock), drains of every length."""
+    logs = []
+    for engine_class in (Engine, ObservingEveryHost):
+        clock = sim_clock()
+        provider = FakeProvider(
+            clock,
+            old_size=8,
+            seed=seed,
+            flaky_health=flaky,
+            boot_seconds=(30, 900) if slow_boots else (30, 90),
+            drain_seconds=(10, 300),
+        )
+        with EventLog(":memory:") as log:
+            engine = engine_class(
+                log, make_plan(target=8), provider, clock, "r1", holder="t", wall=WallClock()
+            )
+            run_ticks(engine, 120)
+            logs.append(_recorded(engine))
+    assert logs[0] == logs[1]
+
+
+def test_a_host_moved_in_the_log_by_another_writer_is_checked_again_though_its_fact_is_unchanged() -> None:
+    clock = sim_clock()
+    provider = FakeProvider(clock, old_size=4)
+    with EventLog(":memory:") as log:
+        engine = make_engine(log, make_plan(target=4), provider, clock)
+        run_ticks(engine, 3)
+        host = engine.projection.hosts_in("old", HostState.HEALTHY)[0].host_id
+        log.append(
+            NewEvent(
+                "r1",
+                host_stream(host),
+                EventType.HOST_BECAME_UNHEALTHY,
+                iso(clock.now()),
+                "test",
+                {
+                    "host_id": host,
+                    "reason": "marked by hand",
+                },
+            )
+        )
+        engine.tick()
+        recovered = [e for e in events_of(log, EventType.HOST_RECOVERED) if e.data["host_id"] == host]
+        assert len(recovered) == 1
