@@ -26,6 +26,7 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 @dataclass
 class FakeHost:
+    host_id: str
     fleet: str
     lifecycle: Lifecycle
     since: datetime
@@ -33,20 +34,19 @@ class FakeHost:
     healthy: bool = True
     boot_seconds: float = 60
     drain_seconds: float = 60
-    fact: HostFact | None = field(default=None, compare=False, repr=False)
-    """What was last listed for the host; dropped on any change (tests change hosts directly too)."""
+    changed: dict[str, None] = field(default_factory=dict, compare=False, repr=False)
+    """The provider's hosts changed since it last listed them: any change adds this one (tests change
+    hosts directly too)."""
 
     def __setattr__(self, name: str, value: object) -> None:
-        if name != "fact":
-            object.__setattr__(self, "fact", None)
         object.__setattr__(self, name, value)
+        if "changed" in self.__dict__:
+            self.changed[self.host_id] = None
 
-    def listed(self, host_id: str) -> HostFact:
-        """The host as a provider lists it, kept until it changes (as the simulator keeps its facts)."""
-        if self.fact is None:
-            healthy = self.healthy and self.lifecycle is Lifecycle.IN_SERVICE
-            self.fact = HostFact(host_id, self.fleet, self.lifecycle, healthy, self.apps)
-        return self.fact
+    def fact(self) -> HostFact:
+        """The host as a provider lists it."""
+        healthy = self.healthy and self.lifecycle is Lifecycle.IN_SERVICE
+        return HostFact(self.host_id, self.fleet, self.lifecycle, healthy, self.apps)
 
 
 @dataclass
@@ -71,8 +71,17 @@ class FakeProvider:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+        self._changed: dict[str, None] = {}
+        self._listing: list[HostFact] = []
+        self._places: dict[str, int] = {}
+        self._moving: dict[str, None] = {}
+        """Hosts booting or draining: the only ones that move by themselves."""
         for _ in range(self.old_size):
-            self.hosts[self._new_id()] = FakeHost("old", Lifecycle.IN_SERVICE, T0, self.apps_per_host)
+            self._add(FakeHost(self._new_id(), "old", Lifecycle.IN_SERVICE, T0, self.apps_per_host))
+
+    def _add(self, host: FakeHost) -> None:
+        host.changed = self._changed
+        self.hosts[host.host_id] = host
 
     def _new_id(self) -> str:
         return f"i-{self.rng.getrandbits(68):017x}"
@@ -81,24 +90,48 @@ class FakeProvider:
         if self.fail_next:
             raise self.fail_next.pop(0)
 
+    def _track(self, host_id: str) -> None:
+        if self.hosts[host_id].lifecycle in (Lifecycle.PENDING, Lifecycle.DRAINING):
+            self._moving[host_id] = None
+        else:
+            self._moving.pop(host_id, None)
+
     def _advance(self) -> None:
+        """Move booting and draining hosts whose time has come (and flap health, if asked to)."""
         now = self.clock.now()
-        for host in self.hosts.values():
-            lifecycle = host.lifecycle  # only booting and draining hosts move by themselves
+        for host_id in self._changed:
+            self._track(host_id)
+        moving = self.hosts.values() if self.flaky_health else [self.hosts[h] for h in self._moving]
+        for host in moving:
+            lifecycle = host.lifecycle
             if lifecycle is Lifecycle.PENDING and (now - host.since).total_seconds() >= host.boot_seconds:
                 host.lifecycle, host.since = Lifecycle.IN_SERVICE, now
             elif lifecycle is Lifecycle.DRAINING and (now - host.since).total_seconds() >= host.drain_seconds:
                 host.lifecycle, host.since, host.apps = Lifecycle.DRAINED, now, 0
             if self.flaky_health and host.lifecycle is Lifecycle.IN_SERVICE:
-                host.healthy = self.rng.random() >= self.flaky_health
+                healthy = self.rng.random() >= self.flaky_health
+                if healthy != host.healthy:
+                    host.healthy = healthy
 
     def describe(self) -> dict[str, Any]:
         return {"provider": "fake", "old_size": self.old_size}
 
     def list_hosts(self) -> list[HostFact]:
+        """Every host, in the order they were made; only hosts changed since the last listing are listed
+        afresh (as the simulator lists them)."""
         self._maybe_fail("list_hosts")
         self._advance()
-        return [h.listed(hid) for hid, h in self.hosts.items()]
+        listing, places = self._listing, self._places
+        for host_id in self._changed:
+            self._track(host_id)
+            fact = self.hosts[host_id].fact()
+            place = places.setdefault(host_id, len(listing))
+            if place == len(listing):
+                listing.append(fact)
+            else:
+                listing[place] = fact
+        self._changed.clear()
+        return list(listing)
 
     def scale_new_fleet(self, desired: int) -> None:
         self._maybe_fail("scale_new_fleet")
@@ -107,12 +140,16 @@ class FakeProvider:
             h for h in self.hosts.values() if h.fleet == "new" and h.lifecycle is not Lifecycle.TERMINATED
         ]
         for _ in range(desired - len(live)):
-            self.hosts[self._new_id()] = FakeHost(
-                "new",
-                Lifecycle.PENDING,
-                self.clock.now(),
-                self.apps_per_host,
-                boot_seconds=self.rng.uniform(*self.boot_seconds),
+            host_id = self._new_id()
+            self._add(
+                FakeHost(
+                    host_id,
+                    "new",
+                    Lifecycle.PENDING,
+                    self.clock.now(),
+                    self.apps_per_host,
+                    boot_seconds=self.rng.uniform(*self.boot_seconds),
+                )
             )
 
     def drain(self, host_id: str) -> None:
