@@ -137,7 +137,7 @@ class _SnapshotHosts:
     - `host_order`: fixed-width cells, the rows in the order the hosts appeared.
     """
 
-    __slots__ = ("apps", "ids", "kinds", "order", "since", "widths")
+    __slots__ = ("apps", "counts", "ids", "kinds", "order", "since", "widths")
 
     def __init__(self, columns: dict[str, Any]) -> None:
         ids, kinds, since, apps, order = (columns[name] for name in HOST_COLUMNS)
@@ -145,9 +145,11 @@ class _SnapshotHosts:
             raise TypeError("snapshot host columns must be text")
         self.ids = ids.split("\n") if ids else []
         rows = len(self.ids)
+        self.counts = {code: kinds.count(code) for code in _FLEET_OF_CODE}
+        """Hosts of each kind."""
         if len(kinds) != rows:
             raise ValueError("snapshot host columns differ in length")
-        if not set(kinds) <= _FLEET_OF_CODE.keys():
+        if sum(self.counts.values()) != rows:
             raise ValueError("snapshot host kinds hold an unknown letter")
         self.widths = (_cells(since, rows), _cells(apps, rows), _cells(order, rows))
         self.kinds, self.since, self.apps, self.order = kinds, since, apps, order
@@ -619,9 +621,8 @@ class RolloutProjection:
         fold.status.state = snapshot["phase"]
         fold.gate_state = GateState(snapshot["gate_state"])
         fold._unbuilt = _SnapshotHosts(snapshot)
-        kinds = fold._unbuilt.kinds
         for (fleet, state), code in _CODE_OF_KIND.items():
-            fold.counts[fleet][state] = kinds.count(code)
+            fold.counts[fleet][state] = fold._unbuilt.counts[code]
         fold.handled_commands = set(snapshot["handled_commands"])
         fold.commands = [_event_from_json(c) for c in snapshot["commands"]]
         fold.skipped = Counter(snapshot["skipped"])

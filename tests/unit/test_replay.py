@@ -114,6 +114,17 @@ def test_a_snapshot_whose_host_columns_do_not_line_up_is_ignored() -> None:
         assert replay(log).state_dict() == live.state_dict()
 
 
+def test_a_snapshot_with_a_host_kind_it_does_not_know_is_ignored() -> None:
+    log, live = _live()
+    with log:
+        broken = live.to_snapshot()
+        broken["host_kinds"] = "z" + broken["host_kinds"][1:]
+        log.write_snapshot("r1", live.seq, broken)
+        with pytest.raises(ValueError, match="unknown letter"):
+            RolloutProjection.from_snapshot(broken)
+        assert replay(log).state_dict() == live.state_dict()
+
+
 def test_a_payload_that_is_not_json_is_reported_with_its_seq_even_within_a_batch() -> None:
     rows = [(1, "r1", "s", 1, "T", "t", "t", "a", '{"a":1}'), (2, "r1", "s", 2, "T", "t", "t", "a", "{nope")]
     with pytest.raises(LogFormatError, match="seq 2: data is not JSON"):
