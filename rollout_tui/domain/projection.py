@@ -7,6 +7,7 @@ event type this version does not know is counted in `skipped` and otherwise igno
 
 from __future__ import annotations
 
+import zlib
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -105,6 +106,15 @@ HOST_COLUMNS = ("host_ids", "host_kinds", "host_since", "host_apps", "host_order
 """The snapshot keys that hold its hosts, each one string (the store keeps them apart from the JSON)."""
 
 
+def _checksum(columns: list[str]) -> int:
+    """CRC-32 of the host columns, so a snapshot damaged after it was written is refused whole when read,
+    not found out cell by cell once its hosts are built."""
+    crc = 0
+    for column in columns:
+        crc = zlib.crc32(column.encode(), crc)
+    return crc
+
+
 def _fixed(values: list[str], pad: str, right: bool = False) -> str:
     """`values` padded to one width with `pad` and joined, so row `i` is a slice."""
     width = max(map(len, values), default=0)
@@ -129,8 +139,8 @@ class _SnapshotHosts:
 
     Opening a long log should cost what the events since its newest snapshot touch, not one object per
     host of the fleet. The columns are the strings the store keeps (see `HOST_COLUMNS`), rows sorted by
-    host id so a host is found by bisection (a snapshot is derived data the store wrote, so their order is
-    trusted rather than checked host by host; see `store.replay.replay`):
+    host id so a host is found by bisection; a checksum in the snapshot's JSON (`host_checksum`) vouches
+    for them, so their cells are read when needed rather than checked up front:
     - `host_ids`: one id per line;
     - `host_kinds`: one letter per row for its fleet and state (`_CODE_OF_KIND`);
     - `host_since` and `host_apps`: fixed-width cells, row `i` a slice;
@@ -140,10 +150,12 @@ class _SnapshotHosts:
     __slots__ = ("apps", "counts", "ids", "kinds", "order", "since", "widths")
 
     def __init__(self, columns: dict[str, Any]) -> None:
-        ids, kinds, since, apps, order = (columns[name] for name in HOST_COLUMNS)
-        if not all(isinstance(c, str) for c in (ids, kinds, since, apps, order)):
+        ids, kinds, since, apps, order = texts = [columns[name] for name in HOST_COLUMNS]
+        if not all(isinstance(c, str) for c in texts):
             raise TypeError("snapshot host columns must be text")
-        self.ids = ids.split("\n") if ids else []
+        if columns["host_checksum"] != _checksum(texts):
+            raise ValueError("snapshot host columns do not match their checksum")
+        self.ids = ids.split("\n") if kinds else []
         rows = len(self.ids)
         self.counts = {code: kinds.count(code) for code in _FLEET_OF_CODE}
         """Hosts of each kind."""
@@ -164,21 +176,23 @@ class _SnapshotHosts:
         return rows, _fixed([str(row) for row in row_of], " ", right=True)
 
     @staticmethod
-    def columns(hosts: list[Host], order: tuple[list[int], str]) -> dict[str, str]:
+    def columns(hosts: list[Host], order: tuple[list[int], str]) -> dict[str, Any]:
         """The columns `__init__` reads, of `hosts` in order of appearance, sorted as `sort` gave them."""
         rows, order_column = order
         by_id = [hosts[i] for i in rows]
         ids = "\n".join([h.host_id for h in by_id])
         since = [h.since for h in by_id]
         if ids.count("\n") != max(len(hosts) - 1, 0) or any(s.endswith("\n") for s in since):
-            raise ValueError("a host id or time holds a line break: not kept in a snapshot")
-        return {
+            raise ValueError("a host id holds a line break or a time ends with one: not kept in a snapshot")
+        columns: dict[str, Any] = {
             "host_ids": ids,
             "host_kinds": "".join([_CODE_OF_KIND[h.fleet, h.state] for h in by_id]),
             "host_since": _fixed(since, "\n"),
             "host_apps": _fixed([str(h.apps) for h in by_id], " ", right=True),
             "host_order": order_column,
         }
+        columns["host_checksum"] = _checksum([columns[name] for name in HOST_COLUMNS])
+        return columns
 
     def has(self, host_id: str) -> bool:
         row = bisect_left(self.ids, host_id)
@@ -547,7 +561,8 @@ class RolloutProjection:
         """Hosts of `fleet` in any of `states`, in the order they appeared.
 
         It costs the hosts found, not every host: the engine asks several times a tick, mostly for the
-        few draining, drained or failed hosts of a fleet of thousands.
+        few draining, drained or failed hosts of a fleet of thousands. (The first call on a fold started
+        from a snapshot builds every host, as `hosts` does.)
         """
         if self._places is None:
             self._places = self._index_places()
@@ -584,8 +599,8 @@ class RolloutProjection:
         """Everything needed to carry on folding from `seq`, as JSON values (see `from_snapshot`).
 
         Hosts are kept as a few strings (`HOST_COLUMNS`, see `_SnapshotHosts`), so 20,000 of them cost no
-        JSON to read and none are built until used. Raises `ValueError` if a host id or time holds a line
-        break, which the columns cannot keep (the caller writes no snapshot).
+        JSON to read and none are built until used. Raises `ValueError` if a host id holds a line break or
+        a time ends with one, which the columns cannot keep (the caller writes no snapshot).
         """
         hosts = list(self.hosts.values())
         snapshot: dict[str, Any] = {name: getattr(self, name) for name in _PLAIN_FIELDS}
@@ -610,8 +625,9 @@ class RolloutProjection:
     def from_snapshot(cls, snapshot: dict[str, Any]) -> RolloutProjection:
         """The projection a snapshot was taken of; folding on from it equals folding from the start.
 
-        Raises `ValueError` for a snapshot of another format or whose host columns do not line up (the
-        caller folds from the first event instead).
+        Raises `ValueError`, `KeyError` or `TypeError` for a snapshot of another format, one missing a
+        field, or one whose host columns do not line up or match their checksum (the caller folds from the
+        first event instead).
         """
         if snapshot.get("format") != SNAPSHOT_FORMAT:
             raise ValueError(f"snapshot format {snapshot.get('format')!r}, not {SNAPSHOT_FORMAT}")

@@ -55,9 +55,9 @@ rollout runs flat out (a tick holds the lock from its first event to its last)."
 SNAPSHOT_EVERY = 1_000
 """Seqs between the projection snapshots the engine writes, so opening a long log folds at most about this
 many events (plus one tick's) after the newest."""
-SNAPSHOT_THIN_WITHIN = 20_000
-"""Of the snapshots within each stretch of this many seqs, the engine keeps the first and the newest, so a
-log holds about two per stretch and a replay seek folds at most this many events."""
+SNAPSHOT_THIN_WITHIN = 5_000
+"""Of the older snapshots within each stretch of this many seqs, the engine keeps the first, so a log holds
+one per stretch (and the newest) and a replay seek folds at most about this many events."""
 
 Pending = tuple[str, str, dict[str, Any]]
 """An event to record: (stream, type, data)."""
@@ -212,7 +212,7 @@ class Engine:
         self._listed: list[HostFact] = []
         """The provider's last listing, to tell which facts are new objects this tick (see `_observe`)."""
         self._places: dict[str, int] = {}
-        """Each listed host's place in `_listed`."""
+        """Each listed host's place in `_facts` (its place in `_listed`, unless a provider lists it twice)."""
         self._touched: set[str] = set()
         """Hosts whose events were folded since the last `_observe` (by this engine or another)."""
         self._recent_drains: deque[tuple[datetime, int]] = deque()
@@ -223,7 +223,8 @@ class Engine:
         self._actions: list[Callable[[], object]] = []
         with bulk_fold():
             self._catch_up()
-        self._snapshot_seq = self.projection.seq
+        self._snapshot_seq = log.newest_snapshot_seq(rollout_id)
+        """Seq of the newest snapshot in the log, so restarts do not put off the next one."""
         self.on_event = on_event
 
     # -- the log -------------------------------------------------------------------------------------
@@ -232,7 +233,7 @@ class Engine:
         self.projection.apply(event)
         host_id = event.data.get("host_id")
         if host_id is not None:
-            self._touched.add(host_id)
+            self._touched.add(str(host_id))  # as the projection keys it
         moment = parse_iso(event.at)
         if event.type == EventType.DRAIN_STARTED:
             self._recent_drains.append((moment, int(event.data.get("apps") or 0)))
@@ -511,7 +512,8 @@ class Engine:
         new = None
         if fold.hosts and len(listed) == len(last):
             new = list(compress(range(len(listed)), map(is_not, listed, last)))
-            if any(listed[i].host_id != last[i].host_id for i in new):
+            # A provider that lists fresh objects each time (AWS) is checked whole, which is cheaper.
+            if len(new) > len(listed) // 2 or any(listed[i].host_id != last[i].host_id for i in new):
                 new = None
         if new is None:
             pending = self._observe_all(now, listed, timeout)

@@ -423,15 +423,16 @@ class EventLog:
     ) -> None:
         """Keep a projection of `rollout_id` as of `seq` (best effort: a read-only log keeps none).
 
-        With `thin_within`, snapshots written often stay few: of those since the last multiple of
-        `thin_within` seqs, only the first and this one are kept. A long log then holds about two per
-        `thin_within` seqs, so seeking anywhere folds at most that many events, and the newest is always
-        near the end.
+        Its host columns (`HOST_COLUMNS`) go to `snapshot_columns`, the rest to `snapshots` as JSON.
+        With `thin_within`, snapshots written often stay few: of those before this one, only the first
+        within each stretch of `thin_within` seqs is kept, and those of another format are dropped. A long
+        log then holds one per stretch, so seeking anywhere folds at most about that many events, and the
+        newest is always this one.
         """
         if self.readonly:
             return
-        columns = [(name, state[name]) for name in HOST_COLUMNS if isinstance(state.get(name), str)]
-        head = {name: value for name, value in state.items() if name not in dict(columns)}
+        columns = {name: state[name] for name in HOST_COLUMNS if isinstance(state.get(name), str)}
+        head = {name: value for name, value in state.items() if name not in columns}
         conn = self.conn
         with contextlib.nullcontext() if conn.in_transaction else self.transaction():
             conn.execute(
@@ -441,37 +442,54 @@ class EventLog:
             conn.execute("DELETE FROM snapshot_columns WHERE rollout_id = ? AND seq = ?", (rollout_id, seq))
             conn.executemany(
                 "INSERT INTO snapshot_columns (rollout_id, seq, name, text) VALUES (?, ?, ?, ?)",
-                [(rollout_id, seq, name, text) for name, text in columns],
+                [(rollout_id, seq, name, text) for name, text in columns.items()],
             )
             if thin_within is not None:
-                start = seq - seq % thin_within
-                doomed = "rollout_id = ?1 AND seq >= ?2 AND seq < ?3 AND seq > " + (
-                    "(SELECT min(seq) FROM snapshots WHERE rollout_id = ?1 AND seq >= ?2)"
+                conn.execute(
+                    "DELETE FROM snapshots WHERE rollout_id = ? AND seq < ? "
+                    "AND json_extract(state, '$.format') IS NOT ?",
+                    (rollout_id, seq, head.get("format")),
                 )
-                conn.execute(f"DELETE FROM snapshot_columns WHERE {doomed}", (rollout_id, start, seq))
-                conn.execute(f"DELETE FROM snapshots WHERE {doomed}", (rollout_id, start, seq))
+                conn.execute(
+                    "DELETE FROM snapshots WHERE rollout_id = ?1 AND seq < ?2 AND seq NOT IN "
+                    "(SELECT min(seq) FROM snapshots WHERE rollout_id = ?1 GROUP BY seq / ?3)",
+                    (rollout_id, seq, thin_within),
+                )
+                conn.execute(
+                    "DELETE FROM snapshot_columns WHERE rollout_id = ?1 AND seq < ?2 "
+                    "AND seq NOT IN (SELECT seq FROM snapshots WHERE rollout_id = ?1)",
+                    (rollout_id, seq),
+                )
 
     def nearest_snapshot(
         self, rollout_id: str, upto: int | None = None
     ) -> tuple[int, dict[str, object]] | None:
         """The newest snapshot of `rollout_id` at or before `upto`, if the log has one."""
         try:
-            row = self.conn.execute(
-                "SELECT seq, state FROM snapshots WHERE rollout_id = ? AND seq <= ? "
-                "ORDER BY seq DESC LIMIT 1",
+            # one statement, so a snapshot thinned away meanwhile is not read half
+            rows = self.conn.execute(
+                "SELECT s.seq, s.state, c.name, c.text FROM (SELECT seq, state FROM snapshots "
+                "WHERE rollout_id = ?1 AND seq <= ?2 ORDER BY seq DESC LIMIT 1) AS s "
+                "LEFT JOIN snapshot_columns AS c ON c.rollout_id = ?1 AND c.seq = s.seq",
                 (rollout_id, upto if upto is not None else 2**62),
-            ).fetchone()
-            if row is None:
-                return None
-            columns = self.conn.execute(
-                "SELECT name, text FROM snapshot_columns WHERE rollout_id = ? AND seq = ?",
-                (rollout_id, row[0]),
             ).fetchall()
         except sqlite3.OperationalError:
             return None  # a log written before snapshots existed, opened read-only
-        state = json.loads(row[1])
-        state.update(columns)
-        return int(row[0]), state
+        if not rows:
+            return None
+        state = json.loads(rows[0][1])
+        state.update((name, text) for _, _, name, text in rows if name is not None)
+        return int(rows[0][0]), state
+
+    def newest_snapshot_seq(self, rollout_id: str) -> int:
+        """The seq of the newest snapshot of `rollout_id`, 0 if it has none."""
+        try:
+            row = self.conn.execute(
+                "SELECT coalesce(max(seq), 0) FROM snapshots WHERE rollout_id = ?", (rollout_id,)
+            ).fetchone()
+        except sqlite3.OperationalError:
+            return 0
+        return int(row[0])
 
     def raw_rows(self) -> Iterable[tuple[object, ...]]:
         """Every row as stored, without parsing `data` (for `verify`)."""

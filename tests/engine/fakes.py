@@ -152,10 +152,20 @@ class FakeProvider:
                 )
             )
 
+    def vanish(self, host_id: str) -> None:
+        """Stop listing a host at all, as a cloud does some time after it is gone."""
+        del self.hosts[host_id]
+        self._changed.pop(host_id, None)
+        self._moving.pop(host_id, None)
+        self._listing = [fact for fact in self._listing if fact.host_id != host_id]
+        self._places = {fact.host_id: place for place, fact in enumerate(self._listing)}
+
     def drain(self, host_id: str) -> None:
         self._maybe_fail("drain")
         self.drain_calls[host_id] += 1
-        host = self.hosts[host_id]
+        host = self.hosts.get(host_id)
+        if host is None:
+            raise ProviderError("drain", f"no such host {host_id}", retryable=False)
         if host.lifecycle is Lifecycle.IN_SERVICE:
             host.lifecycle, host.since = Lifecycle.DRAINING, self.clock.now()
             host.drain_seconds = self.rng.uniform(*self.drain_seconds)
@@ -163,7 +173,8 @@ class FakeProvider:
     def terminate(self, host_id: str) -> None:
         self._maybe_fail("terminate")
         self.terminate_calls[host_id] += 1
-        self.hosts[host_id].lifecycle = Lifecycle.TERMINATED
+        if host_id in self.hosts:  # a host already gone is left alone, as the simulator does
+            self.hosts[host_id].lifecycle = Lifecycle.TERMINATED
 
     def read_signals(self, start: datetime, end: datetime) -> Signals:
         if self.unreadable:

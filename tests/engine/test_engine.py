@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from rollout_tui.domain.events import Event, EventType, NewEvent, host_stream
 from rollout_tui.domain.host import Host, HostState
 from rollout_tui.domain.projection import RolloutProjection
+from rollout_tui.engine import engine as engine_module
 from rollout_tui.engine.commands import send_command
 from rollout_tui.engine.engine import QUIET, Engine
 from rollout_tui.engine.plan import Plan, load_plan
@@ -410,11 +411,17 @@ def test_checking_only_changed_hosts_records_what_checking_every_host_records_in
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**16), flaky=st.sampled_from([0.0, 0.05, 0.3]), slow_boots=st.booleans())
+@given(
+    seed=st.integers(0, 2**16),
+    flaky=st.sampled_from([0.0, 0.05, 0.3]),
+    slow_boots=st.booleans(),
+    vanish_at=st.one_of(st.none(), st.integers(1, 60)),
+)
 def test_checking_only_changed_hosts_records_what_checking_every_host_records(
-    seed: int, flaky: float, slow_boots: bool
+    seed: int, flaky: float, slow_boots: bool, vanish_at: int | None
 ) -> None:
-    """Flapping health, boots that time out (booting hosts wait on the clock), drains of every length."""
+    """Flapping health, boots that time out (booting hosts wait on the clock), drains of every length, and
+    hosts no longer listed at all."""
     logs = []
     for engine_class in (Engine, ObservingEveryHost):
         clock = sim_clock()
@@ -430,7 +437,13 @@ def test_checking_only_changed_hosts_records_what_checking_every_host_records(
             engine = engine_class(
                 log, make_plan(target=8), provider, clock, "r1", holder="t", wall=WallClock()
             )
-            run_ticks(engine, 120)
+            run_ticks(engine, vanish_at or 120)
+            if vanish_at is not None:
+                for host_id in list(provider.hosts)[-3:]:  # the newest: booting, or serving
+                    provider.vanish(host_id)
+                for _ in range(120 - vanish_at):
+                    engine.tick()
+                    clock.sleep(engine.plan.engine.tick_seconds)
             logs.append(_recorded(engine))
     assert logs[0] == logs[1]
 
@@ -458,3 +471,19 @@ def test_a_host_moved_in_the_log_by_another_writer_is_checked_again_though_its_f
         engine.tick()
         recovered = [e for e in events_of(log, EventType.HOST_RECOVERED) if e.data["host_id"] == host]
         assert len(recovered) == 1
+
+
+def test_an_engine_restarted_often_still_writes_snapshots(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each run records fewer events than `SNAPSHOT_EVERY`, but together they record more."""
+    monkeypatch.setattr(engine_module, "SNAPSHOT_EVERY", 30)
+    clock = sim_clock()
+    provider = FakeProvider(clock, old_size=6)
+    with EventLog(":memory:") as log:
+        for holder in "abcdefgh":
+            engine = make_engine(log, make_plan(), provider, clock, holder=holder)
+            before = log.last_seq()
+            run_ticks(engine, 3)
+            engine.lease.release(iso(clock.now()))
+            assert log.last_seq() - before < 30
+        assert log.last_seq() > 60
+        assert log.newest_snapshot_seq("r1") > 0
