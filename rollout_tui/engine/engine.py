@@ -14,7 +14,7 @@ import contextlib
 import gc
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -525,21 +525,8 @@ class Engine:
         facts = {fact.host_id: fact for fact in listed}
         self._facts = facts
         self._places = {host_id: place for place, host_id in enumerate(facts)}
-        fold = self.projection
-        first = not fold.hosts
-        pending: list[Pending] = []
-        hosts, quiet = fold.hosts, QUIET
-        for fact in facts.values():
-            host = hosts.get(fact.host_id)
-            if host is None:
-                pending.extend(self._appeared(fact, first))
-            elif (host.state, fact.lifecycle, fact.healthy) not in quiet:
-                pending.extend(self._moved(host, fact, now, timeout))
-        if not hosts.keys() <= facts.keys():  # some host is no longer listed (a C-level check, no loop)
-            for host in hosts.values():
-                if host.host_id not in facts:
-                    pending.extend(self._vanished(host))
-        return pending
+        unlisted = self.projection.hosts.keys() - facts.keys()  # a C-level set difference, no loop
+        return self._check(facts.values(), unlisted, now, timeout)
 
     def _observe_changes(
         self, now: datetime, new: list[int], touched: set[str], timeout: timedelta
@@ -552,19 +539,27 @@ class Engine:
         fold = self.projection
         booting = [h.host_id for fleet in Fleet for h in fold.hosts_in(fleet, HostState.BOOTING)]
         check = {listed[place].host_id for place in new} | touched | set(booting)
+        unlisted = {host_id for host_id in check if host_id not in places}
+        in_order = sorted(check - unlisted, key=places.__getitem__)
+        return self._check([facts[host_id] for host_id in in_order], unlisted, now, timeout)
+
+    def _check(
+        self, facts: Iterable[HostFact], unlisted: set[str], now: datetime, timeout: timedelta
+    ) -> list[Pending]:
+        """What `facts` (in listing order) and the known hosts in `unlisted` (no longer listed) record."""
+        fold = self.projection
+        first = not fold.hosts
         pending: list[Pending] = []
         hosts, quiet = fold.hosts, QUIET
-        unlisted = [host_id for host_id in check if host_id not in places]
-        for host_id in sorted(check - set(unlisted), key=places.__getitem__):
-            fact, host = facts[host_id], hosts.get(host_id)
+        for fact in facts:
+            host = hosts.get(fact.host_id)
             if host is None:
-                pending.extend(self._appeared(fact, False))
+                pending.extend(self._appeared(fact, first))
             elif (host.state, fact.lifecycle, fact.healthy) not in quiet:
                 pending.extend(self._moved(host, fact, now, timeout))
         if unlisted:
-            gone = set(unlisted)
             for host in hosts.values():
-                if host.host_id in gone:
+                if host.host_id in unlisted:
                     pending.extend(self._vanished(host))
         return pending
 
