@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from rollout_tui.providers.base import parse_iso
 from rollout_tui.store.log import EventLog
 from rollout_tui.store.replay import replay
 from rollout_tui.tui.replay.cursor import ReplayCursor
@@ -80,3 +81,19 @@ def test_the_player_moves_event_time_by_speed_times_real_time() -> None:
     assert player.speed == 100
     player.stop()
     assert player.advance(1.0) is None
+
+
+def test_reading_in_chunks_plays_to_the_time_asked_and_folds_every_event_once(
+    scene_db: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("rollout_tui.tui.replay.cursor.CHUNK", 2)
+    with EventLog(scene_db("held"), readonly=True) as log:
+        events = list(log.read(rollout_id=RID))
+        cursor = ReplayCursor(log, RID)
+        cursor.goto(cursor.first)
+        stop = events[len(events) // 2]
+        cursor.forward_until(parse_iso(stop.at))
+        assert cursor.seq == max(e.seq for e in events if e.at <= stop.at) > cursor.first + 2
+        assert cursor.feed.fold.state_dict() == replay(log, RID, at=cursor.seq).state_dict()
+        cursor.goto(events[-1].seq)
+        assert cursor.feed.fold.state_dict() == replay(log, RID).state_dict()

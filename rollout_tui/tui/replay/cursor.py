@@ -8,6 +8,7 @@ a window of the log just before the target.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from itertools import takewhile
 
@@ -98,16 +99,11 @@ class ReplayCursor:
     def forward_until(self, when: datetime) -> Batch:
         """Fold every further event whose event time is at or before `when` (playing)."""
         batch = Batch()
-        pos = self.seq
-        while pos < self.last:
-            upto = min(pos + CHUNK, self.last)
-            events = list(self.log.read(after=pos, upto=upto, rollout_id=self.rollout_id))
+        for events in self._chunks(upto=self.last):
             due = list(takewhile(lambda event: parse_iso(event.at) <= when, events))
             self._apply(due, batch)
             if len(due) < len(events):
-                self.feed.settle()
-                return batch
-            pos = upto
+                break
         self.feed.settle()
         return batch
 
@@ -127,13 +123,15 @@ class ReplayCursor:
 
     def _forward(self, *, upto: int) -> Batch:
         batch = Batch()
-        pos = self.seq
-        while pos < upto:
-            end = min(pos + CHUNK, upto)
-            self._apply(list(self.log.read(after=pos, upto=end, rollout_id=self.rollout_id)), batch)
-            pos = end
+        for events in self._chunks(upto=upto):
+            self._apply(events, batch)
         self.feed.settle()
         return batch
+
+    def _chunks(self, *, upto: int) -> Iterator[list[Event]]:
+        """The events after `seq` up to seq `upto`, read `CHUNK` seqs at a time."""
+        for pos in range(self.seq, upto, CHUNK):
+            yield list(self.log.read(after=pos, upto=min(pos + CHUNK, upto), rollout_id=self.rollout_id))
 
     def _rebuild(self, seq: int) -> None:
         log, rid = self.log, self.rollout_id
