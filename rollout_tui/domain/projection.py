@@ -194,9 +194,13 @@ class _SnapshotHosts:
         columns["host_checksum"] = _checksum([columns[name] for name in HOST_COLUMNS])
         return columns
 
-    def has(self, host_id: str) -> bool:
+    def _row(self, host_id: str) -> int | None:
+        """The row of `host_id`, found by bisection; None if the snapshot has no such host."""
         row = bisect_left(self.ids, host_id)
-        return row < len(self.ids) and self.ids[row] == host_id
+        return row if row < len(self.ids) and self.ids[row] == host_id else None
+
+    def has(self, host_id: str) -> bool:
+        return self._row(host_id) is not None
 
     def _host(self, row: int) -> Host:
         code = self.kinds[row]
@@ -207,8 +211,8 @@ class _SnapshotHosts:
 
     def build(self, host_id: str, hosts: dict[str, Host]) -> Host | None:
         """The host `host_id` of the snapshot, built and added to `hosts`; None if it has no such host."""
-        row = bisect_left(self.ids, host_id)
-        if row == len(self.ids) or self.ids[row] != host_id:
+        row = self._row(host_id)
+        if row is None:
             return None
         host = hosts[host_id] = self._host(row)
         return host
