@@ -74,14 +74,22 @@ def test_a_snapshot_of_another_format_is_ignored_not_misread() -> None:
         assert replay(log).state_dict() == live.state_dict()
 
 
+def _numbered(events: list[NewEvent]) -> list[Event]:
+    """`events` as the log would hand them back, numbered from seq 1."""
+    return [
+        Event(seq, e.rollout_id, e.stream, seq, e.type, e.at, "now", e.actor, e.data)
+        for seq, e in enumerate(events, start=1)
+    ]
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), hosts=st.integers(1, 30), steps=st.integers(0, 200))
 def test_a_columnar_snapshot_through_json_gives_back_the_same_fold_at_every_seq(
     seed: int, hosts: int, steps: int
 ) -> None:
     live = RolloutProjection()
-    for seq, new in enumerate(random_legal_events(seed, hosts, steps), start=1):
-        live.apply(Event(seq, new.rollout_id, new.stream, seq, new.type, new.at, "now", new.actor, new.data))
+    for event in _numbered(list(random_legal_events(seed, hosts, steps))):
+        live.apply(event)
         copy = RolloutProjection.from_snapshot(json.loads(json.dumps(live.to_snapshot())))
         assert copy.state_dict() == live.state_dict()
         assert copy.counts == live.counts
@@ -175,21 +183,14 @@ def test_hosts_in_finds_what_a_look_at_every_host_finds_in_the_same_order(
         for states in [*((s,) for s in HostState), ("healthy", "unhealthy")]
     ]
     live = RolloutProjection()
-    for seq, new in enumerate(random_legal_events(seed, hosts, steps), start=1):
-        live.apply(Event(seq, new.rollout_id, new.stream, seq, new.type, new.at, "now", new.actor, new.data))
-        if seq % 7 == 0:
+    for event in _numbered(list(random_legal_events(seed, hosts, steps))):
+        live.apply(event)
+        if event.seq % 7 == 0:
             restored = RolloutProjection.from_snapshot(live.to_snapshot())
             for fold in (live, restored):
                 for fleet, states in asked:
                     found = [h.host_id for h in fold.hosts_in(fleet, *states)]
                     assert found == every_host(fold, fleet, *states)
-
-
-def _numbered(events: list[NewEvent]) -> list[Event]:
-    return [
-        Event(seq, e.rollout_id, e.stream, seq, e.type, e.at, "now", e.actor, e.data)
-        for seq, e in enumerate(events, start=1)
-    ]
 
 
 def _late_hosts(seed: int, hosts: int, steps: int) -> list[Event]:
