@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pytest import MonkeyPatch
@@ -32,12 +34,19 @@ def _drains(scene: Scene, minute: float) -> list[NewEvent]:
     return _host_events(EventType.DRAIN_STARTED, minute, scene.old[:3])
 
 
-def pulled(path: Path) -> LiveFeed:
-    """A feed that has pulled the whole log."""
+@contextmanager
+def reading(path: Path) -> Iterator[tuple[LiveFeed, EventLog]]:
+    """A feed that has pulled the whole log, and the reader it pulled through (open while inside)."""
     feed = LiveFeed(RID)
     with EventLog(path, readonly=True) as reader:
         feed.pull(reader)
-    return feed
+        yield feed, reader
+
+
+def pulled(path: Path) -> LiveFeed:
+    """A feed that has pulled the whole log."""
+    with reading(path) as (feed, _):
+        return feed
 
 
 def test_handed_over_events_fold_in_without_a_read(tmp_path: Path) -> None:
@@ -58,9 +67,7 @@ def test_handed_over_events_fold_in_without_a_read(tmp_path: Path) -> None:
 
 def test_events_already_read_are_skipped(tmp_path: Path) -> None:
     scene = fleet(tmp_path / "log.db")
-    feed = LiveFeed(RID)
-    with EventLog(tmp_path / "log.db", readonly=True) as reader:
-        feed.pull(reader)
+    with reading(tmp_path / "log.db") as (feed, reader):
         before = feed.fold.seq
         handed = scene.log.append_batch(_drains(scene, 9))
         feed.pull(reader)  # the timer's poll got there first
@@ -73,9 +80,7 @@ def test_events_already_read_are_skipped(tmp_path: Path) -> None:
 def test_a_gap_is_read_from_the_log(tmp_path: Path) -> None:
     """A hand-over merged away leaves a gap: the feed reads what it missed instead of skipping it."""
     scene = fleet(tmp_path / "log.db")
-    feed = LiveFeed(RID)
-    with EventLog(tmp_path / "log.db", readonly=True) as reader:
-        feed.pull(reader)
+    with reading(tmp_path / "log.db") as (feed, reader):
         missed = scene.log.append_batch(_drains(scene, 9))
         later = scene.log.append_batch(_host_events(EventType.HOST_DRAINED, 10, scene.old[:1]))
         batch = feed.take(missed[-1].seq, later, reader)
